@@ -1,0 +1,56 @@
+/*
+ * The HTTP side of the server, on libwebsockets running on the control
+ * thread's libuv loop: static files of web/ at "/", the signaling WebSocket
+ * at "/ws", "/healthz". Other modules see WebSocket connections only through
+ * this interface, never libwebsockets itself.
+ */
+#ifndef YH_HTTP_HTTP_H
+#define YH_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct yh_http yh_http_t;
+typedef struct yh_ws yh_ws_t; /* one WebSocket connection, owned by http */
+
+typedef struct yh_http_listener {
+    void *ctx;
+    /* A WebSocket connection was opened. */
+    void (*ws_open)(void *ctx, yh_ws_t *ws);
+    /* One complete text message (reassembled from fragments), at most
+     * max_message bytes, borrowed for the call. */
+    void (*ws_message)(void *ctx, yh_ws_t *ws, const char *text, size_t len);
+    /* The connection is gone (closed by either side or timed out); `ws` is
+     * invalid after this call returns. */
+    void (*ws_close)(void *ctx, yh_ws_t *ws);
+} yh_http_listener_t;
+
+typedef struct yh_http_config {
+    const char *bind_ip;     /* e.g. "0.0.0.0" or "127.0.0.1" */
+    uint16_t port;           /* 0 picks a free port (see yh_http_port) */
+    const char *web_root;    /* directory served at "/" */
+    size_t max_message;      /* 65536: larger => error + close 1009 */
+    int max_msgs_per_sec;    /* 50: more => error + close 1008 */
+    int ping_interval_s;     /* 10 */
+    int idle_timeout_s;      /* 30: nothing received => close */
+    size_t max_send_queue;   /* bytes queued to one connection before it is dropped */
+} yh_http_config_t;
+
+int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
+                   const yh_http_listener_t *listener, yh_http_t **out);
+/* Closes every connection (ws_close is called for each) and the listener. */
+void yh_http_destroy(yh_http_t *h);
+uint16_t yh_http_port(const yh_http_t *h);
+
+/* Queues one text message (copied). YH_ELIMIT when the connection's send
+ * queue is full (the connection is then closed). */
+int yh_ws_send(yh_ws_t *ws, const char *text, size_t len);
+/* Flushes what is queued, then closes with `code` (e.g. 1000, 1008). */
+void yh_ws_close(yh_ws_t *ws, int code, const char *reason);
+void yh_ws_set_user(yh_ws_t *ws, void *user);
+void *yh_ws_user(const yh_ws_t *ws);
+/* The peer's IP address as text (borrowed). */
+const char *yh_ws_peer_ip(const yh_ws_t *ws);
+
+#endif

@@ -1,0 +1,120 @@
+#include "net/udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "net/addr.h"
+
+int yh_udp_open(yh_udp_t *u, const char *ip, uint16_t port)
+{
+    memset(u, 0, sizeof *u);
+    u->fd = -1;
+    struct sockaddr_storage ss;
+    if (yh_addr_parse(ip, port, &ss) < 0)
+        return YH_EINVAL;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return YH_EIO;
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (bind(fd, (struct sockaddr *)&ss, yh_addr_len((struct sockaddr *)&ss)) < 0) {
+        YH_LOGE("udp", "bind %s:%u: %s", ip, port, strerror(errno));
+        close(fd);
+        return YH_EIO;
+    }
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    u->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    u->fd = fd;
+    for (unsigned i = 0; i < YH_UDP_BATCH; i++) {
+        u->riov[i].iov_base = u->rbuf[i];
+        u->riov[i].iov_len = YH_UDP_BUFSZ;
+        u->rmsg[i].msg_hdr.msg_iov = &u->riov[i];
+        u->rmsg[i].msg_hdr.msg_iovlen = 1;
+        u->rmsg[i].msg_hdr.msg_name = &u->raddr[i];
+        u->smsg[i].msg_hdr.msg_iov = &u->siov[i];
+        u->smsg[i].msg_hdr.msg_iovlen = 1;
+        u->smsg[i].msg_hdr.msg_name = &u->saddr[i];
+        u->siov[i].iov_base = u->sbuf[i];
+    }
+    return 0;
+}
+
+void yh_udp_close(yh_udp_t *u)
+{
+    if (u->fd >= 0)
+        close(u->fd);
+    u->fd = -1;
+}
+
+int yh_udp_recv(yh_udp_t *u)
+{
+    for (unsigned i = 0; i < YH_UDP_BATCH; i++) {
+        u->rmsg[i].msg_hdr.msg_namelen = sizeof u->raddr[i];
+        u->rmsg[i].msg_hdr.msg_flags = 0;
+    }
+    int n = recvmmsg(u->fd, u->rmsg, YH_UDP_BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : YH_EIO;
+    u->stats.rx_batches++;
+    u->stats.rx_packets += (uint64_t)n;
+    for (int i = 0; i < n; i++)
+        u->stats.rx_bytes += u->rmsg[i].msg_len;
+    return n;
+}
+
+uint8_t *yh_udp_slot(yh_udp_t *u)
+{
+    if (u->nsend == YH_UDP_BATCH)
+        yh_udp_flush(u);
+    return u->sbuf[u->nsend];
+}
+
+void yh_udp_commit(yh_udp_t *u, size_t len, const struct sockaddr *to)
+{
+    unsigned i = u->nsend;
+    socklen_t al = yh_addr_len(to);
+    memcpy(&u->saddr[i], to, al);
+    u->smsg[i].msg_hdr.msg_namelen = al;
+    u->siov[i].iov_len = len;
+    u->nsend++;
+}
+
+void yh_udp_send(yh_udp_t *u, const uint8_t *data, size_t len, const struct sockaddr *to)
+{
+    if (len > YH_UDP_BUFSZ)
+        return;
+    uint8_t *slot = yh_udp_slot(u);
+    memcpy(slot, data, len);
+    yh_udp_commit(u, len, to);
+}
+
+void yh_udp_flush(yh_udp_t *u)
+{
+    unsigned off = 0;
+    while (off < u->nsend) {
+        int n = sendmmsg(u->fd, u->smsg + off, u->nsend - off, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* The datagram at `off` cannot be sent (buffer full, or the
+             * destination is unreachable): drop it, keep the rest. */
+            u->stats.tx_dropped++;
+            off++;
+            continue;
+        }
+        u->stats.tx_batches++;
+        for (int i = 0; i < n; i++)
+            u->stats.tx_bytes += u->siov[off + (unsigned)i].iov_len;
+        u->stats.tx_packets += (uint64_t)n;
+        off += (unsigned)n;
+    }
+    u->nsend = 0;
+}

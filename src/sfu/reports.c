@@ -1,0 +1,107 @@
+/*
+ * The worker's periodic duties (every tick, 20 ms): DTLS retransmission
+ * timers, consent expiry, pending keyframe requests, TWCC feedback toward
+ * publishers (every 100 ms), receiver reports toward publishers and
+ * translated sender reports toward subscribers (every second).
+ */
+#include "base/clock.h"
+#include "rtcp/rtcp.h"
+#include "sfu/worker.h"
+
+#define TWCC_INTERVAL_US 100000u
+#define REPORT_INTERVAL_US 1000000u
+
+static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
+{
+    uint8_t pkt[1200];
+    uint32_t media = tp->tracks.n ? ((yh_track_t *)tp->tracks.items[0])->p.ssrc : 0;
+    /* Several packets when much arrived since the last feedback. */
+    for (int i = 0; i < 8; i++) {
+        int n = yh_twcc_rec_build(tp->rec, pkt, sizeof pkt, YH_SFU_RTCP_SSRC, media);
+        if (n <= 0)
+            break;
+        yh_router_send_rtcp(w, tp, pkt, (size_t)n);
+    }
+}
+
+/* RFC 3550 6.4.2: one RR carrying a block per stream received. */
+static void send_rr(yh_worker_t *w, yh_tp_t *tp)
+{
+    static const size_t max = YH_RTCP_MAX_REPORTS;
+    yh_rtcp_rr_t rr = {.ssrc = YH_SFU_RTCP_SSRC};
+    for (size_t i = 0; i < tp->tracks.n && rr.n_reports < max; i++) {
+        yh_track_t *tr = tp->tracks.items[i];
+        if (!tr->receiving)
+            continue;
+        yh_rtp_recvstats_report(&tr->stats, tr->p.ssrc, w->now_us, &rr.reports[rr.n_reports++]);
+    }
+    if (!rr.n_reports)
+        return;
+    uint8_t pkt[1024];
+    int n = yh_rtcp_build_rr(pkt, sizeof pkt, &rr);
+    if (n > 0) {
+        int m = yh_rtcp_build_sdes_cname(pkt + n, sizeof pkt - (size_t)n, YH_SFU_RTCP_SSRC,
+                                         "yunhui");
+        yh_router_send_rtcp(w, tp, pkt, (size_t)n + (m > 0 ? (size_t)m : 0));
+    }
+}
+
+/* The publisher's sender report, moved onto the subscriber's SSRC and
+ * timestamp base, so the receiver can line audio and video up again. */
+static void send_sr(yh_worker_t *w, yh_sub_t *sub)
+{
+    yh_track_t *tr = sub->track;
+    if (!tr || !tr->has_sr || !sub->rw.started)
+        return;
+    uint64_t elapsed = w->now_us - tr->sr_us;
+    yh_rtcp_sr_t sr = {
+        .ssrc = sub->p.ssrc,
+        .ntp = tr->sr_ntp + (elapsed << 32) / 1000000u,
+        .rtp_ts = tr->sr_rtp + (uint32_t)(elapsed * tr->p.clock_rate / 1000000u) +
+                  sub->rw.ts_offset,
+        .packet_count = sub->packets,
+        .octet_count = sub->octets,
+    };
+    uint8_t pkt[256];
+    int n = yh_rtcp_build_sr(pkt, sizeof pkt, &sr);
+    if (n <= 0)
+        return;
+    int m = yh_rtcp_build_sdes_cname(pkt + n, sizeof pkt - (size_t)n, sub->p.ssrc, "yunhui");
+    yh_router_send_rtcp(w, sub->tp, pkt, (size_t)n + (m > 0 ? (size_t)m : 0));
+}
+
+static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report_due)
+{
+    yh_transport_tick(tp->t, w->now_us);
+    if (yh_transport_expired(tp->t, w->now_us)) {
+        yh_worker_report(w, tp, YH_SFU_TRANSPORT_TIMEOUT, "ICE consent expired");
+        return;
+    }
+    if (!tp->t->srtp)
+        return;
+    for (size_t i = 0; i < tp->tracks.n; i++) {
+        yh_track_t *tr = tp->tracks.items[i];
+        if (tr->pli_pending)
+            yh_router_request_keyframe(w, tr);
+    }
+    if (twcc_due && tp->rec)
+        send_twcc(w, tp);
+    if (!report_due)
+        return;
+    if (tp->p.publisher)
+        send_rr(w, tp);
+    for (size_t i = 0; i < tp->subs.n; i++)
+        send_sr(w, tp->subs.items[i]);
+}
+
+void yh_router_tick(yh_worker_t *w)
+{
+    int twcc_due = w->now_us - w->last_twcc_us >= TWCC_INTERVAL_US;
+    int report_due = w->now_us - w->last_report_us >= REPORT_INTERVAL_US;
+    if (twcc_due)
+        w->last_twcc_us = w->now_us;
+    if (report_due)
+        w->last_report_us = w->now_us;
+    for (size_t i = 0; i < w->tp_list.n; i++)
+        tick_transport(w, w->tp_list.items[i], twcc_due, report_due);
+}

@@ -1,0 +1,117 @@
+/*
+ * Internal state of a media worker: one thread, one libuv loop, one UDP
+ * socket, and every transport, track and subscription of its rooms. Only
+ * the worker thread touches anything here; the control thread talks to it
+ * through the command queue (sfu.c).
+ */
+#ifndef YH_SFU_WORKER_H
+#define YH_SFU_WORKER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "base/map.h"
+#include "net/addr.h"
+#include "rtp/rtp.h"
+#include "bwe/twcc_rec.h"
+#include "net/udp.h"
+#include "rtp/recvstats.h"
+#include "rtp/rewrite.h"
+#include "rtp/rtxbuf.h"
+#include "sfu/queue.h"
+#include "sfu/sfu.h"
+#include "transport/transport.h"
+
+/* Sender SSRC the server uses in the RTCP it originates. */
+#define YH_SFU_RTCP_SSRC 0x59480001u
+#define YH_SFU_PLI_INTERVAL_US 500000u
+#define YH_SFU_RTX_MAX_AGE_US 1000000u
+
+typedef struct yh_tp yh_tp_t;
+typedef struct yh_track yh_track_t;
+typedef struct yh_sub yh_sub_t;
+
+/* A pointer array with swap-removal; each element knows its own index. */
+typedef struct yh_vec {
+    void **items;
+    size_t n, cap;
+} yh_vec_t;
+
+int yh_vec_push(yh_vec_t *v, void *item);
+void yh_vec_remove(yh_vec_t *v, void *item);
+void yh_vec_free(yh_vec_t *v);
+
+struct yh_track {
+    yh_sfu_track_params_t p;
+    yh_tp_t *tp;  /* publisher transport; NULL once it is gone */
+    int muted;
+    yh_rtxbuf_t *rtx;
+    yh_rtp_recvstats_t stats;
+    int receiving;
+    /* The last sender report, for translating SRs to subscribers. */
+    int has_sr;
+    uint64_t sr_ntp;
+    uint32_t sr_rtp;
+    uint64_t sr_us;
+    /* Keyframe requests toward the publisher, at most one per interval. */
+    uint64_t last_pli_us;
+    int pli_pending;
+    yh_vec_t subs;
+};
+
+struct yh_sub {
+    yh_sfu_sub_params_t p;
+    yh_tp_t *tp;       /* subscriber transport; NULL once it is gone */
+    yh_track_t *track; /* NULL once the track is gone */
+    yh_rtp_rewriter_t rw;
+    int need_keyframe;
+    uint32_t packets;
+    uint32_t octets;
+    uint8_t audio_level;
+    int has_audio_level;
+};
+
+struct yh_tp {
+    yh_sfu_transport_params_t p;
+    yh_transport_t *t;
+    uint64_t ufrag_key;
+    uint64_t addr_key; /* 0 when no address is selected */
+    int reported;      /* a terminal state was reported */
+    yh_vec_t tracks;   /* publisher: tracks arriving here */
+    yh_vec_t subs;     /* subscriber: subscriptions sent here */
+    uint16_t twcc_out; /* subscriber: next transport-wide sequence number */
+    yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
+};
+
+typedef struct yh_worker {
+    uv_loop_t loop;
+    uv_thread_t thread;
+    uv_async_t cmd_async;
+    uv_poll_t poll;
+    uv_timer_t tick;
+    yh_spsc_t cmds;
+    yh_spsc_t events;
+    uv_async_t *event_async; /* on the control loop */
+    yh_udp_t *udp;
+    const yh_dtls_cert_t *cert;
+    yh_map_t by_ufrag, by_addr, tps, tracks, subs;
+    yh_vec_t tp_list;
+    uint64_t now_us;
+    uint64_t now_ntp; /* wall clock of now_us, for abs-send-time */
+    uint64_t last_twcc_us, last_report_us;
+    int stopping;
+    uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
+} yh_worker_t;
+
+/* router.c: the packet path. */
+void yh_router_datagram(yh_worker_t *w, uint8_t *buf, size_t len, const struct sockaddr *from);
+void yh_router_tick(yh_worker_t *w);
+void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr);
+void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
+
+/* sfu.c: the state the router needs to change. */
+void yh_worker_clock(yh_worker_t *w);
+void yh_worker_index_addr(yh_worker_t *w, yh_tp_t *tp);
+void yh_worker_report(yh_worker_t *w, yh_tp_t *tp, yh_sfu_tstate_t st, const char *reason);
+
+#endif

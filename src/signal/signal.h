@@ -1,0 +1,70 @@
+/*
+ * Signaling: the WebSocket JSON protocol of docs/protocol.md on the control
+ * thread. Owns meetings, participants, their tracks and subscriptions, and
+ * drives the media plane (sfu.h) and SDP negotiation (sdp.h).
+ */
+#ifndef YH_SIGNAL_SIGNAL_H
+#define YH_SIGNAL_SIGNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "http/http.h"
+#include "sfu/sfu.h"
+
+#define YH_SIGNAL_MAX_CANDIDATES 4
+
+typedef struct yh_signal yh_signal_t;
+
+typedef struct yh_signal_config {
+    /* Host candidate addresses the server puts in its SDP (the announced
+     * addresses when behind NAT), and the media UDP port. */
+    const char *candidate_ips[YH_SIGNAL_MAX_CANDIDATES];
+    int n_candidate_ips;
+    uint16_t media_port;
+    const char *fingerprint; /* SHA-256 of the DTLS certificate, "AB:CD:.." */
+    int max_participants;    /* per meeting */
+} yh_signal_config_t;
+
+int yh_signal_create(uv_loop_t *loop, const yh_signal_config_t *cfg, yh_signal_t **out);
+/* The media plane to drive; set once, before the first connection. */
+void yh_signal_attach_sfu(yh_signal_t *s, yh_sfu_t *sfu);
+/* Listener structs to hand to yh_http_create and yh_sfu_start. */
+void yh_signal_http_listener(yh_signal_t *s, yh_http_listener_t *out);
+void yh_signal_sfu_listener(yh_signal_t *s, yh_sfu_listener_t *out);
+/* Frees all state without sending anything (call after yh_http_destroy and
+ * yh_sfu_stop). The sweep timer is closed; its memory is released by the
+ * loop's next iteration. Accepts NULL. */
+void yh_signal_destroy(yh_signal_t *s);
+
+/*
+ * The protocol over an abstract connection. The WebSocket listener above is
+ * a thin adapter over these; tests and the fuzzer use them directly with a
+ * fake connection (and no sfu attached: media commands are then skipped,
+ * all other state is kept the same).
+ */
+typedef struct yh_signal_conn yh_signal_conn_t;
+
+typedef struct yh_signal_conn_ops {
+    /* Queues one text message (borrowed for the call). Negative: the
+     * connection is unusable (it is then closed by its owner). */
+    int (*send)(void *ctx, const char *text, size_t len);
+    /* Flushes what is queued, then closes with a WebSocket close code.
+     * yh_signal_conn_closed follows when the connection is really gone. */
+    void (*close)(void *ctx, int code, const char *reason);
+} yh_signal_conn_ops_t;
+
+/* A new connection; `ops` is copied. */
+int yh_signal_conn_open(yh_signal_t *s, const yh_signal_conn_ops_t *ops, void *ctx,
+                        yh_signal_conn_t **out);
+/* One complete text message received on `c` (borrowed for the call). */
+void yh_signal_handle_text(yh_signal_t *s, yh_signal_conn_t *c, const char *text, size_t len);
+/* The connection is gone; `c` is invalid after the call. Its participant
+ * stays (media alive) for 20 s so that the client can "resume". */
+void yh_signal_conn_closed(yh_signal_t *s, yh_signal_conn_t *c);
+/* Removes the participants whose connection was lost 20 s or more before
+ * `now_us` (yh_now_us clock). The timer calls it once a second. */
+void yh_signal_expire(yh_signal_t *s, uint64_t now_us);
+
+#endif
