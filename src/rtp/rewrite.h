@@ -29,7 +29,9 @@ void yh_rtp_rewriter_init(yh_rtp_rewriter_t *r);
 void yh_rtp_rewriter_switch(yh_rtp_rewriter_t *r);
 
 /* Maps an input packet. Returns 0 with the output values, or YH_ERANGE for
- * a packet older than the current source's first packet (drop it). */
+ * a packet older than the current source's first packet (drop it). In a
+ * source running for more than 2^14 packets, "first" trails the newest
+ * input by 2^14, so comparisons stay meaningful modulo 2^16. */
 int yh_rtp_rewriter_map(yh_rtp_rewriter_t *r, uint16_t seq_in, uint32_t ts_in,
                         uint32_t clock_rate, uint64_t now_us, uint16_t *seq_out,
                         uint32_t *ts_out);

@@ -48,7 +48,8 @@ typedef struct yh_rtp_ext_elem {
 
 /* Writes a header: V=2, no padding, no CSRCs, the given fields and an
  * extension block built from `ext` (one-byte form when every element fits,
- * else two-byte; none when n == 0). Returns header bytes or YH_ENOSPACE. */
+ * else two-byte; none when n == 0). Returns header bytes, YH_ENOSPACE, or
+ * YH_EINVAL for an element with id 0 or len > 16. */
 int yh_rtp_write_header(uint8_t *out, size_t cap, uint8_t marker, uint8_t pt, uint16_t seq,
                         uint32_t ts, uint32_t ssrc, const yh_rtp_ext_elem_t *ext, size_t n);
 
@@ -61,7 +62,9 @@ void yh_rtp_ext_set_twcc_seq(yh_rtp_ext_elem_t *e, uint8_t id, uint16_t seq);
 /* abs-send-time: 6.18 fixed-point seconds, 24 bits, from an NTP timestamp. */
 void yh_rtp_ext_set_abs_send_time(yh_rtp_ext_elem_t *e, uint8_t id, uint64_t ntp);
 void yh_rtp_ext_set_audio_level(yh_rtp_ext_elem_t *e, uint8_t id, uint8_t level, int voice);
-/* sdes:mid / rid / repaired-rid: copies the string (NUL-terminated) into out. */
+/* sdes:mid / rid / repaired-rid: copies the string (NUL-terminated) into out;
+ * it ends at the first NUL of the element. YH_ENOSPACE when it does not fit.
+ * The setter keeps at most 16 bytes of `s`. */
 int yh_rtp_ext_string(const uint8_t *data, size_t len, char *out, size_t cap);
 void yh_rtp_ext_set_string(yh_rtp_ext_elem_t *e, uint8_t id, const char *s);
 
