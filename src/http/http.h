@@ -36,15 +36,22 @@ typedef struct yh_http_config {
     int idle_timeout_s;      /* 30: nothing received => close */
     size_t max_send_queue;   /* bytes queued to one connection before it is dropped */
 } yh_http_config_t;
+/* Numeric fields left 0 take the defaults in the comments (send queue:
+ * 4 MiB); bind_ip NULL means "0.0.0.0". The listening socket binds exactly
+ * bind_ip (IPv4 or IPv6 literal). Strings are copied. */
 
 int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
                    const yh_http_listener_t *listener, yh_http_t **out);
-/* Closes every connection (ws_close is called for each) and the listener. */
+/* Closes every connection (ws_close is called for each) and the listener.
+ * Call it outside uv_run of the loop (e.g. after uv_stop made uv_run
+ * return): it runs the loop itself until lws' handles are closed. Accepts
+ * NULL. */
 void yh_http_destroy(yh_http_t *h);
 uint16_t yh_http_port(const yh_http_t *h);
 
 /* Queues one text message (copied). YH_ELIMIT when the connection's send
- * queue is full (the connection is then closed). */
+ * queue is full (the connection is then dropped; ws_close follows later),
+ * YH_ESTATE after yh_ws_close or once the connection is going away. */
 int yh_ws_send(yh_ws_t *ws, const char *text, size_t len);
 /* Flushes what is queued, then closes with `code` (e.g. 1000, 1008). */
 void yh_ws_close(yh_ws_t *ws, int code, const char *reason);

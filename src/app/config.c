@@ -1,0 +1,330 @@
+/*
+ * Flags and environment into a yh_config_t. Written without getopt so the
+ * parser keeps no global state and can be run repeatedly (tests).
+ */
+#include "app/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/log.h"
+
+typedef struct parse {
+    yh_config_t *c;
+    char *err;
+    size_t errcap;
+    int flag_announce; /* an --announce-ip flag replaced the environment's */
+} parse_t;
+
+static int fail(parse_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(parse_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (p->err && p->errcap)
+        vsnprintf(p->err, p->errcap, fmt, ap);
+    va_end(ap);
+    return YH_EINVAL;
+}
+
+static int parse_port(parse_t *p, const char *what, const char *v, int min, uint16_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || n > 65535 || n < (unsigned long)min || v[0] == '-')
+        return fail(p, "%s: bad port \"%s\" (%d-65535)", what, v, min);
+    *out = (uint16_t)n;
+    return 0;
+}
+
+static int is_ip(const char *v)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1;
+}
+
+static int parse_bind(parse_t *p, const char *what, const char *v, char *out)
+{
+    if (strlen(v) >= YH_CONFIG_IP_MAX || !is_ip(v))
+        return fail(p, "%s: \"%s\" is not an IP address", what, v);
+    strcpy(out, v);
+    return 0;
+}
+
+static int add_announce(parse_t *p, const char *what, const char *v, size_t len)
+{
+    yh_config_t *c = p->c;
+    char ip[YH_CONFIG_IP_MAX];
+    if (len >= sizeof ip)
+        return fail(p, "%s: \"%.*s\" is not an IP address", what, (int)len, v);
+    memcpy(ip, v, len);
+    ip[len] = '\0';
+    /* An unspecified address cannot be a candidate (RFC 8445 5.1.1.1). */
+    if (!is_ip(ip) || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::"))
+        return fail(p, "%s: \"%s\" is not a usable IP address", what, ip);
+    if (c->n_announce >= YH_CONFIG_MAX_ANNOUNCE)
+        return fail(p, "%s: at most %d addresses", what, YH_CONFIG_MAX_ANNOUNCE);
+    strcpy(c->announce_ips[c->n_announce++], ip);
+    return 0;
+}
+
+/* "a,b c" (commas and/or spaces) as in YUNHUI_ANNOUNCE_IP. */
+static int add_announce_list(parse_t *p, const char *what, const char *v)
+{
+    while (*v) {
+        size_t skip = strspn(v, ", \t");
+        v += skip;
+        size_t len = strcspn(v, ", \t");
+        if (len) {
+            int rc = add_announce(p, what, v, len);
+            if (rc)
+                return rc;
+        }
+        v += len;
+    }
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int level;
+} log_levels[] = {
+    {"error", YH_LOG_ERROR},
+    {"warn", YH_LOG_WARN},
+    {"info", YH_LOG_INFO},
+    {"debug", YH_LOG_DEBUG},
+};
+
+static int opt_http_port(parse_t *p, const char *v)
+{
+    return parse_port(p, "--http-port", v, 0, &p->c->http_port);
+}
+
+static int opt_http_bind(parse_t *p, const char *v)
+{
+    return parse_bind(p, "--http-bind", v, p->c->http_bind);
+}
+
+static int opt_media_port(parse_t *p, const char *v)
+{
+    /* Not 0: the port goes into SDP before the media plane binds it. */
+    return parse_port(p, "--media-port", v, 1, &p->c->media_port);
+}
+
+static int opt_media_bind(parse_t *p, const char *v)
+{
+    return parse_bind(p, "--media-bind", v, p->c->media_bind);
+}
+
+static int opt_announce_ip(parse_t *p, const char *v)
+{
+    if (!p->flag_announce) {
+        p->flag_announce = 1;
+        p->c->n_announce = 0;
+    }
+    return add_announce(p, "--announce-ip", v, strlen(v));
+}
+
+static int opt_web_root(parse_t *p, const char *v)
+{
+    if (!*v || strlen(v) >= sizeof p->c->web_root)
+        return fail(p, "--web-root: bad path");
+    strcpy(p->c->web_root, v);
+    return 0;
+}
+
+static int opt_log_level(parse_t *p, const char *v)
+{
+    for (size_t i = 0; i < sizeof log_levels / sizeof *log_levels; i++) {
+        if (!strcmp(v, log_levels[i].name)) {
+            p->c->log_level = log_levels[i].level;
+            return 0;
+        }
+    }
+    return fail(p, "--log-level: \"%s\" is not one of error, warn, info, debug", v);
+}
+
+static int opt_help(parse_t *p, const char *v)
+{
+    p->c->help = 1;
+    return 0;
+}
+
+static const struct opt {
+    const char *name;
+    int has_arg;
+    int (*set)(parse_t *p, const char *value);
+} options[] = {
+    {"http-port", 1, opt_http_port},     {"http-bind", 1, opt_http_bind},
+    {"media-port", 1, opt_media_port},   {"media-bind", 1, opt_media_bind},
+    {"announce-ip", 1, opt_announce_ip}, {"web-root", 1, opt_web_root},
+    {"log-level", 1, opt_log_level},     {"help", 0, opt_help},
+};
+
+static const char *env_get(char *const envp[], const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; envp && envp[i]; i++)
+        if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
+            return envp[i] + n + 1;
+    return NULL;
+}
+
+static int parse_env(parse_t *p, char *const envp[])
+{
+    const char *v;
+    int rc = 0;
+    if ((v = env_get(envp, "YUNHUI_HTTP_PORT")))
+        rc = parse_port(p, "YUNHUI_HTTP_PORT", v, 0, &p->c->http_port);
+    if (!rc && (v = env_get(envp, "YUNHUI_MEDIA_PORT")))
+        rc = parse_port(p, "YUNHUI_MEDIA_PORT", v, 1, &p->c->media_port);
+    if (!rc && (v = env_get(envp, "YUNHUI_ANNOUNCE_IP")))
+        rc = add_announce_list(p, "YUNHUI_ANNOUNCE_IP", v);
+    return rc;
+}
+
+/* "--name value" or "--name=value". Returns the number of argv entries
+ * used, or a negative YH_E* code. */
+static int parse_flag(parse_t *p, int argc, char *const argv[], int i)
+{
+    const char *arg = argv[i];
+    if (strncmp(arg, "--", 2))
+        return fail(p, "unexpected argument \"%s\"", arg);
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    for (size_t k = 0; k < sizeof options / sizeof *options; k++) {
+        const struct opt *o = &options[k];
+        if (strlen(o->name) != nlen || strncmp(o->name, name, nlen))
+            continue;
+        if (!o->has_arg) {
+            if (eq)
+                return fail(p, "--%s takes no value", o->name);
+            int rc = o->set(p, NULL);
+            return rc ? rc : 1;
+        }
+        if (eq) {
+            int rc = o->set(p, eq + 1);
+            return rc ? rc : 1;
+        }
+        if (i + 1 >= argc)
+            return fail(p, "--%s needs a value", o->name);
+        int rc = o->set(p, argv[i + 1]);
+        return rc ? rc : 2;
+    }
+    return fail(p, "unknown option \"%s\"", arg);
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ./web from the current directory, else web/ next to the executable's
+ * directory (build/yunhui -> web/). */
+static void default_web_root(yh_config_t *c)
+{
+    char buf[PATH_MAX], exe[PATH_MAX];
+    if (is_dir("web") && realpath("web", buf) && strlen(buf) < sizeof c->web_root) {
+        strcpy(c->web_root, buf);
+        return;
+    }
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char cand[PATH_MAX + 8];
+            snprintf(cand, sizeof cand, "%s/../web", exe);
+            if (realpath(cand, buf) && is_dir(buf) && strlen(buf) < sizeof c->web_root) {
+                strcpy(c->web_root, buf);
+                return;
+            }
+        }
+    }
+    strcpy(c->web_root, "web");
+}
+
+void yh_config_default_announce(yh_config_t *c)
+{
+    c->n_announce = 0;
+    strcpy(c->announce_ips[c->n_announce++], "127.0.0.1");
+    struct ifaddrs *ifs;
+    if (getifaddrs(&ifs))
+        return;
+    for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
+            continue;
+        const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+        if (inet_ntop(AF_INET, &sin->sin_addr, c->announce_ips[c->n_announce],
+                      YH_CONFIG_IP_MAX))
+            c->n_announce++;
+        break;
+    }
+    freeifaddrs(ifs);
+}
+
+int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const envp[],
+                    char *err, size_t errcap)
+{
+    yh_config_t *c = out;
+    memset(c, 0, sizeof *c);
+    c->http_port = 8080;
+    strcpy(c->http_bind, "0.0.0.0");
+    c->media_port = 40000;
+    strcpy(c->media_bind, "0.0.0.0");
+    c->log_level = YH_LOG_INFO;
+    parse_t p = {c, err, errcap, 0};
+    if (err && errcap)
+        err[0] = '\0';
+    int rc = parse_env(&p, envp);
+    for (int i = 1; !rc && i < argc;) {
+        int used = parse_flag(&p, argc, argv, i);
+        if (used < 0)
+            rc = used;
+        else
+            i += used;
+    }
+    if (rc)
+        return rc;
+    if (c->help)
+        return 0;
+    if (!c->n_announce)
+        yh_config_default_announce(c);
+    if (!c->web_root[0])
+        default_web_root(c);
+    return 0;
+}
+
+void yh_config_usage(FILE *f)
+{
+    fputs("usage: yunhui [options]\n"
+          "  --http-port PORT     HTTP/WebSocket port (default 8080; env YUNHUI_HTTP_PORT)\n"
+          "  --http-bind IP       address to listen on for HTTP (default 0.0.0.0)\n"
+          "  --media-port PORT    the one UDP port for all media (default 40000;\n"
+          "                       env YUNHUI_MEDIA_PORT)\n"
+          "  --media-bind IP      address to bind the media port to (default 0.0.0.0)\n"
+          "  --announce-ip IP     address put in SDP candidates; repeat for up to 4\n"
+          "                       (default 127.0.0.1 and the first non-loopback IPv4;\n"
+          "                       env YUNHUI_ANNOUNCE_IP, comma-separated)\n"
+          "  --web-root DIR       browser client directory (default ./web, else\n"
+          "                       ../web next to the executable)\n"
+          "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+          "  --help               this text\n"
+          "Flags override environment variables.\n",
+          f);
+}

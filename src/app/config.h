@@ -1,0 +1,44 @@
+/*
+ * Server configuration from command-line flags and environment variables.
+ * Precedence: flags, then YUNHUI_* environment variables, then defaults.
+ * The result is a plain value the program treats as const after parsing.
+ */
+#ifndef YH_APP_CONFIG_H
+#define YH_APP_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define YH_CONFIG_MAX_ANNOUNCE 4
+#define YH_CONFIG_IP_MAX 64
+#define YH_CONFIG_PATH_MAX 4096
+
+typedef struct yh_config {
+    uint16_t http_port;                  /* --http-port, YUNHUI_HTTP_PORT; 8080 */
+    char http_bind[YH_CONFIG_IP_MAX];    /* --http-bind; 0.0.0.0 */
+    uint16_t media_port;                 /* --media-port, YUNHUI_MEDIA_PORT; 40000 */
+    char media_bind[YH_CONFIG_IP_MAX];   /* --media-bind; 0.0.0.0 */
+    /* --announce-ip (repeatable), YUNHUI_ANNOUNCE_IP (comma-separated);
+     * default 127.0.0.1 and the first non-loopback IPv4 address. */
+    char announce_ips[YH_CONFIG_MAX_ANNOUNCE][YH_CONFIG_IP_MAX];
+    int n_announce;
+    char web_root[YH_CONFIG_PATH_MAX];   /* --web-root; ./web, else <exe>/../web */
+    int log_level;                       /* --log-level; YH_LOG_INFO */
+    int help;                            /* --help was given */
+} yh_config_t;
+
+/* Parses argv (argv[0] is the program) over `envp` (NULL-terminated
+ * "NAME=value" strings, may be NULL) over the defaults. Returns 0, or
+ * YH_EINVAL with a one-line explanation in `err`. Default announce
+ * addresses and the web root are looked up only when not configured. */
+int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const envp[],
+                    char *err, size_t errcap);
+
+/* The --help text. */
+void yh_config_usage(FILE *f);
+
+/* 127.0.0.1 plus the first up, non-loopback IPv4 interface address
+ * (getifaddrs), into out->announce_ips. */
+void yh_config_default_announce(yh_config_t *out);
+
+#endif
