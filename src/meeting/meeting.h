@@ -1,0 +1,205 @@
+/*
+ * Meetings, participants, their published tracks and their subscriber
+ * slots: the state of the control plane, with no JSON, no sockets and no
+ * media commands. The signaling layer (signal/) reads and changes it and
+ * turns every change into protocol events and media-plane commands.
+ *
+ * Ownership: a yh_meetings_t registry owns its meetings; a meeting owns its
+ * participants; a participant owns its tracks and slots. Pointers handed
+ * out are borrowed and stay valid until the object is removed.
+ *
+ * Identifiers: participants are "p<n>", tracks "t<n>", and meetings carry
+ * a numeric room id for the media plane; every number comes from one
+ * counter of the registry, so ids are unique in the process and a track's
+ * number doubles as its media-plane id.
+ */
+#ifndef YH_MEETING_MEETING_H
+#define YH_MEETING_MEETING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define YH_MEETING_NUMBER_MAX 20 /* characters of a meeting number */
+#define YH_MEETING_NAME_MAX 256  /* bytes of a display name (64 characters) */
+#define YH_MEETING_MID_MAX 32
+#define YH_MEETING_FMTP_MAX 255
+#define YH_MEETING_MAX_LAYERS 3 /* simulcast rids q, h, f */
+#define YH_MEETING_RID_MAX 32
+/* Subscriber m-sections per participant: the SDP module's m-line limit. */
+#define YH_MEETING_MAX_SLOTS 64
+#define YH_MEETING_TOKEN_LEN 24 /* resume token characters */
+#define YH_MEETING_ICE_UFRAG_LEN 8
+#define YH_MEETING_ICE_PWD_LEN 24
+
+typedef enum yh_role {
+    YH_ROLE_HOST = 0,
+    YH_ROLE_COHOST,
+    YH_ROLE_SPEAKER,
+    YH_ROLE_ATTENDEE,
+} yh_role_t;
+
+typedef enum yh_source {
+    YH_SOURCE_MICROPHONE = 0,
+    YH_SOURCE_CAMERA,
+    YH_SOURCE_SCREEN,
+} yh_source_t;
+
+typedef enum yh_media_kind { YH_KIND_AUDIO = 0, YH_KIND_VIDEO = 1 } yh_media_kind_t;
+
+typedef enum yh_media_codec {
+    YH_CODEC_OPUS = 0,
+    YH_CODEC_VP8,
+    YH_CODEC_H264,
+} yh_media_codec_t;
+
+typedef struct yh_meeting yh_meeting_t;
+typedef struct yh_participant yh_participant_t;
+
+typedef struct yh_meeting_track {
+    uint32_t num; /* media-plane track id */
+    char id[16];  /* "t<num>" */
+    yh_participant_t *owner;
+    yh_media_kind_t kind;
+    yh_source_t source;
+    uint8_t muted;
+    char mid[YH_MEETING_MID_MAX + 1]; /* on the publisher connection */
+    uint32_t ssrc;                    /* 0: learned from the mid extension */
+    uint8_t pt;
+    yh_media_codec_t codec;
+    uint32_t clock_rate;
+    char fmtp[YH_MEETING_FMTP_MAX + 1]; /* mirrored in subscriber offers */
+    uint8_t n_layers;
+    char layers[YH_MEETING_MAX_LAYERS][YH_MEETING_RID_MAX + 1];
+    struct yh_meeting_track *next;
+} yh_meeting_track_t;
+
+/*
+ * One m-section of a participant's subscriber connection. `track`, `ssrc`
+ * and `active` are the wanted state; the offered_* fields are what the
+ * last offer sent said, so an answer is applied to what it answers even
+ * when the wanted state moved on meanwhile.
+ */
+typedef struct yh_meeting_slot {
+    char mid[4];
+    yh_media_kind_t kind;
+    yh_media_codec_t codec;
+    uint32_t track; /* 0: none (the slot is inactive) */
+    uint32_t ssrc;
+    uint8_t active;
+    uint8_t offered; /* written in an offer at least once */
+    uint8_t offered_active;
+    uint32_t offered_track;
+    uint32_t offered_ssrc;
+    uint32_t publisher; /* participant number of the track's owner */
+    uint32_t sub_id;    /* media-plane subscription, 0: none */
+} yh_meeting_slot_t;
+
+struct yh_participant {
+    uint32_t num;
+    char id[16]; /* "p<num>" */
+    char name[YH_MEETING_NAME_MAX + 1];
+    yh_role_t role;
+    uint8_t hand;
+    uint8_t audio_muted, video_muted;
+    char joined_at[32]; /* RFC 3339, UTC */
+    char resume_token[YH_MEETING_TOKEN_LEN + 1];
+    yh_meeting_t *meeting;
+    void *conn;             /* the signaling connection; NULL while away */
+    uint64_t away_since_us; /* monotonic time the connection was lost */
+
+    /* Publisher connection (client sends). Transport 0: not created. */
+    uint32_t pub_transport;
+    char pub_ufrag[YH_MEETING_ICE_UFRAG_LEN + 1];
+    char pub_pwd[YH_MEETING_ICE_PWD_LEN + 1];
+    uint64_t pub_session, pub_version;
+    yh_meeting_track_t *tracks; /* in publishing order */
+
+    /* Subscriber connection (server offers). */
+    uint32_t sub_transport;
+    char sub_ufrag[YH_MEETING_ICE_UFRAG_LEN + 1];
+    char sub_pwd[YH_MEETING_ICE_PWD_LEN + 1];
+    uint64_t sub_session, sub_version;
+    yh_meeting_slot_t slots[YH_MEETING_MAX_SLOTS];
+    size_t n_slots;
+    uint8_t offer_outstanding; /* an offer was sent, no answer yet */
+    uint8_t sub_dirty;         /* the wanted state changed since */
+
+    yh_participant_t *prev, *next;
+};
+
+struct yh_meeting {
+    char number[YH_MEETING_NUMBER_MAX + 1];
+    char title[YH_MEETING_NUMBER_MAX + 16];
+    uint32_t room; /* media-plane room id */
+    yh_participant_t *head, *tail;
+    size_t n_participants;
+    yh_meeting_t *prev, *next;
+};
+
+typedef struct yh_meetings {
+    yh_meeting_t *head;
+    size_t n_meetings;
+    uint32_t counter; /* last number handed out */
+} yh_meetings_t;
+
+void yh_meetings_init(yh_meetings_t *reg);
+/* Frees every meeting, participant and track (no events). */
+void yh_meetings_free(yh_meetings_t *reg);
+/* A fresh number from the registry's counter (never 0). */
+uint32_t yh_meetings_next_id(yh_meetings_t *reg);
+
+/* 1 when `number` is 1..20 characters of [0-9A-Za-z_-]. */
+int yh_meeting_number_valid(const char *number, size_t len);
+yh_meeting_t *yh_meeting_find(yh_meetings_t *reg, const char *number);
+/* Opens a meeting (open mode: anyone may create one by joining). */
+int yh_meeting_open(yh_meetings_t *reg, const char *number, yh_meeting_t **out);
+/* Deletes a meeting, which must have no participants left. */
+void yh_meeting_close(yh_meetings_t *reg, yh_meeting_t *m);
+
+/* Adds a participant: role host for the first, attendee after; fresh
+ * resume token and ICE credentials; audio and video muted until published. */
+int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
+                               yh_participant_t **out);
+/* Unlinks and frees `p` with its tracks; the caller has already told the
+ * media plane and the other participants. */
+void yh_meeting_participant_remove(yh_meeting_t *m, yh_participant_t *p);
+yh_participant_t *yh_meeting_participant_find(const yh_meeting_t *m, const char *id);
+/* Searches every meeting (resume tokens, transport ids). NULL if none. */
+yh_participant_t *yh_meetings_find_token(const yh_meetings_t *reg, const char *token);
+yh_participant_t *yh_meetings_find_transport(const yh_meetings_t *reg, uint32_t transport,
+                                             int *publisher);
+
+/* Appends a track to `p` (fields filled by the caller after the call,
+ * except the ids and owner). */
+int yh_meeting_track_add(yh_meetings_t *reg, yh_participant_t *p, yh_meeting_track_t **out);
+yh_meeting_track_t *yh_meeting_track_by_mid(const yh_participant_t *p, const char *mid);
+yh_meeting_track_t *yh_meeting_track_find(const yh_meeting_t *m, uint32_t num);
+void yh_meeting_track_remove(yh_participant_t *p, yh_meeting_track_t *t);
+size_t yh_meeting_track_count(const yh_meeting_t *m);
+
+/*
+ * Subscriber slots. yh_meeting_slots_plan brings p's wanted state in line
+ * with every track of the other participants: a track without a slot gets
+ * an inactive slot of its kind that the last offer already showed inactive
+ * (so the client sees it stop before it is reused), else a new slot; each
+ * use gets a fresh random SSRC. Returns the number of slots changed; a
+ * track that finds no room (YH_MEETING_MAX_SLOTS) is skipped.
+ */
+size_t yh_meeting_slots_plan(yh_participant_t *p);
+/* Clears the slot showing `track` (no-op if none). Returns the slot's
+ * subscription id (0 if none) for the caller to cancel. */
+uint32_t yh_meeting_slots_drop(yh_participant_t *p, uint32_t track);
+/* 1 when the wanted state differs from what the last offer said. */
+int yh_meeting_slots_changed(const yh_participant_t *p);
+/* Records the wanted state as offered (an offer was just sent). */
+void yh_meeting_slots_mark_offered(yh_participant_t *p);
+size_t yh_meeting_slots_active(const yh_participant_t *p);
+
+const char *yh_role_str(yh_role_t r);
+const char *yh_source_str(yh_source_t s);
+/* 0 and the source in *out, or YH_EINVAL. */
+int yh_source_parse(const char *s, yh_source_t *out);
+/* Writes the current UTC time as RFC 3339 ("2024-05-01T12:00:00Z"). */
+void yh_meeting_rfc3339_now(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * The media side of signaling: a publisher's offer becomes an answer, a
+ * transport and tracks in the media plane; the other participants' slots
+ * become subscriber offers, and their answers become subscriptions
+ * (PROTOCOL.md "Media: two peer connections per client").
+ *
+ * With no sfu attached every media-plane command is skipped and the rest
+ * of the state is kept the same, which is what tests and the fuzzer use.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/log.h"
+#include "base/rand.h"
+#include "signal/signal_int.h"
+
+#define SDP_ERR 160
+
+/* ---- media-plane commands ---------------------------------------------- */
+
+void yh_sig_sfu_unsubscribe(yh_signal_t *s, uint32_t sub)
+{
+    if (s->sfu && sub) {
+        int rc = yh_sfu_unsubscribe(s->sfu, sub);
+        if (rc < 0)
+            YH_LOGW("signal", "unsubscribe %u: %s", (unsigned)sub, yh_strerror(rc));
+    }
+}
+
+void yh_sig_sfu_transport_remove(yh_signal_t *s, uint32_t id)
+{
+    if (s->sfu && id) {
+        int rc = yh_sfu_transport_remove(s->sfu, id);
+        if (rc < 0)
+            YH_LOGW("signal", "transport %u remove: %s", (unsigned)id, yh_strerror(rc));
+    }
+}
+
+static void sfu_track_remove(yh_signal_t *s, uint32_t id)
+{
+    if (s->sfu) {
+        int rc = yh_sfu_track_remove(s->sfu, id);
+        if (rc < 0)
+            YH_LOGW("signal", "track %u remove: %s", (unsigned)id, yh_strerror(rc));
+    }
+}
+
+int yh_sig_media_set_muted(yh_signal_t *s, yh_meeting_track_t *t, int muted)
+{
+    t->muted = (uint8_t)(muted != 0);
+    return s->sfu ? yh_sfu_track_set_muted(s->sfu, t->num, muted) : 0;
+}
+
+void yh_sig_local_params(yh_signal_t *s, const char *ufrag, const char *pwd, uint64_t session,
+                         yh_sdp_local_t *l)
+{
+    memset(l, 0, sizeof *l);
+    l->ice_ufrag = ufrag;
+    l->ice_pwd = pwd;
+    l->fingerprint = s->fingerprint;
+    l->ips = s->ip_ptrs;
+    l->n_ips = s->n_ips;
+    l->port = s->media_port;
+    l->answer_setup = YH_SDP_SETUP_PASSIVE;
+    l->session_id = session;
+}
+
+/* ---- participant flags ---------------------------------------------------- */
+
+/* audioMuted/videoMuted follow the microphone and camera tracks: muted when
+ * there is none or it is muted. Broadcasts participant-updated on change. */
+void yh_sig_refresh_flags(yh_participant_t *p)
+{
+    uint8_t audio = 1, video = 1;
+    for (yh_meeting_track_t *t = p->tracks; t; t = t->next) {
+        if (t->source == YH_SOURCE_MICROPHONE && !t->muted)
+            audio = 0;
+        if (t->source == YH_SOURCE_CAMERA && !t->muted)
+            video = 0;
+    }
+    if (audio == p->audio_muted && video == p->video_muted)
+        return;
+    p->audio_muted = audio;
+    p->video_muted = video;
+    yh_sig_broadcast(
+        p->meeting, NULL,
+        yh_sig_event("participant-updated", "participant", yh_sig_participant_json(p)));
+}
+
+/* ---- publishing ------------------------------------------------------------ */
+
+static void merge_ext(yh_sfu_ext_ids_t *dst, const yh_sdp_ext_ids_t *src)
+{
+    if (!dst->mid)
+        dst->mid = src->mid;
+    if (!dst->abs_send_time)
+        dst->abs_send_time = src->abs_send_time;
+    if (!dst->twcc)
+        dst->twcc = src->twcc;
+    if (!dst->audio_level)
+        dst->audio_level = src->audio_level;
+    if (!dst->rid)
+        dst->rid = src->rid;
+    if (!dst->repaired_rid)
+        dst->repaired_rid = src->repaired_rid;
+}
+
+static int media_usable(const yh_sdp_pub_media_t *pm)
+{
+    return pm->accepted &&
+           (pm->offer_dir == YH_SDP_DIR_SENDONLY || pm->offer_dir == YH_SDP_DIR_SENDRECV) &&
+           (pm->kind == YH_SDP_KIND_AUDIO || pm->kind == YH_SDP_KIND_VIDEO);
+}
+
+static int pub_transport_create(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_t *pub)
+{
+    yh_sfu_transport_params_t tp;
+    memset(&tp, 0, sizeof tp);
+    tp.id = yh_meetings_next_id(&s->reg);
+    tp.room = p->meeting->room;
+    tp.publisher = 1;
+    snprintf(tp.local_ufrag, sizeof tp.local_ufrag, "%s", p->pub_ufrag);
+    snprintf(tp.local_pwd, sizeof tp.local_pwd, "%s", p->pub_pwd);
+    if (yh_sig_copy(tp.remote_ufrag, sizeof tp.remote_ufrag, pub->remote_ufrag) < 0 ||
+        yh_sig_copy(tp.remote_fp_alg, sizeof tp.remote_fp_alg, pub->remote_fingerprint.alg) < 0 ||
+        yh_sig_copy(tp.remote_fp, sizeof tp.remote_fp, pub->remote_fingerprint.value) < 0)
+        return YH_EUNSUPPORTED;
+    /* RFC 5763 section 5: the answerer's "passive" makes it the DTLS server. */
+    tp.dtls_role = pub->local_setup == YH_SDP_SETUP_ACTIVE ? YH_DTLS_CLIENT : YH_DTLS_SERVER;
+    for (unsigned i = 0; i < pub->n_media; i++) {
+        const yh_sdp_pub_media_t *pm = &pub->media[i];
+        if (!media_usable(pm))
+            continue;
+        merge_ext(&tp.ext, &pm->ext);
+        if (pm->ext.twcc && (pm->codec.fb & YH_SDP_FB_TRANSPORT_CC))
+            tp.twcc_feedback = 1;
+    }
+    if (s->sfu) {
+        int rc = yh_sfu_transport_add(s->sfu, &tp);
+        if (rc < 0)
+            return rc;
+    }
+    p->pub_transport = tp.id;
+    return 0;
+}
+
+static int codec_of(const char *name, yh_media_codec_t *out)
+{
+    static const struct {
+        const char *name;
+        yh_media_codec_t codec;
+    } codecs[] = {{"opus", YH_CODEC_OPUS}, {"VP8", YH_CODEC_VP8}, {"H264", YH_CODEC_H264}};
+    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
+        if (strcasecmp(name, codecs[i].name) == 0) {
+            *out = codecs[i].codec;
+            return 0;
+        }
+    }
+    return YH_EUNSUPPORTED;
+}
+
+static yh_sfu_codec_t sfu_codec(yh_media_codec_t c)
+{
+    return c == YH_CODEC_OPUS  ? YH_SFU_CODEC_OPUS
+           : c == YH_CODEC_VP8 ? YH_SFU_CODEC_VP8
+                               : YH_SFU_CODEC_H264;
+}
+
+static void track_fill(yh_meeting_track_t *t, const yh_sdp_pub_media_t *pm, yh_media_codec_t c,
+                       const yh_sig_req_t *r)
+{
+    t->kind = pm->kind == YH_SDP_KIND_AUDIO ? YH_KIND_AUDIO : YH_KIND_VIDEO;
+    t->source = t->kind == YH_KIND_AUDIO ? YH_SOURCE_MICROPHONE : YH_SOURCE_CAMERA;
+    for (size_t i = 0; i < r->u.publish.n_tracks; i++) {
+        const yh_sig_pub_track_t *pt = &r->u.publish.tracks[i];
+        if (pt->has_source && strcmp(pt->mid, pm->mid) == 0)
+            t->source = pt->source;
+    }
+    snprintf(t->mid, sizeof t->mid, "%s", pm->mid);
+    t->ssrc = pm->ssrc;
+    t->pt = pm->codec.pt;
+    t->codec = c;
+    t->clock_rate = pm->codec.clock;
+    snprintf(t->fmtp, sizeof t->fmtp, "%s", pm->codec.fmtp_truncated ? "" : pm->codec.fmtp);
+    t->n_layers = 0;
+    for (unsigned i = 0; i < pm->n_rids && t->n_layers < YH_MEETING_MAX_LAYERS; i++)
+        snprintf(t->layers[t->n_layers++], sizeof t->layers[0], "%s", pm->rids[i]);
+}
+
+/* One new track from an accepted m-section; events go out at once. */
+static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_media_t *pm,
+                       const yh_sig_req_t *r)
+{
+    yh_media_codec_t codec;
+    if (codec_of(pm->codec.name, &codec) < 0)
+        return 0; /* the SDP module only accepts ours; ignore anything else */
+    yh_meeting_track_t *t = NULL;
+    int rc = yh_meeting_track_add(&s->reg, p, &t);
+    if (rc < 0)
+        return rc;
+    track_fill(t, pm, codec, r);
+    if (s->sfu) {
+        yh_sfu_track_params_t tp;
+        memset(&tp, 0, sizeof tp);
+        tp.id = t->num;
+        tp.transport = p->pub_transport;
+        tp.kind = t->kind == YH_KIND_AUDIO ? YH_SFU_AUDIO : YH_SFU_VIDEO;
+        snprintf(tp.mid, sizeof tp.mid, "%s", t->mid);
+        tp.ssrc = t->ssrc;
+        tp.pt = t->pt;
+        tp.codec = sfu_codec(codec);
+        tp.clock_rate = t->clock_rate;
+        rc = yh_sfu_track_add(s->sfu, &tp);
+        if (rc < 0) {
+            yh_meeting_track_remove(p, t);
+            return rc;
+        }
+    }
+    yh_sig_broadcast(p->meeting, p, yh_sig_event("track-published", "track", yh_sig_track_json(t)));
+    for (yh_participant_t *q = p->meeting->head; q; q = q->next)
+        if (q != p)
+            q->sub_dirty = 1;
+    return 0;
+}
+
+static void track_stop(yh_signal_t *s, yh_participant_t *p, yh_meeting_track_t *t, int refresh)
+{
+    for (yh_participant_t *q = p->meeting->head; q; q = q->next) {
+        if (q == p)
+            continue;
+        /* Unsubscribe at once: the track's media stops now, the offer that
+         * shows its slot inactive may have to wait for an answer. */
+        uint32_t sub = yh_meeting_slots_drop(q, t->num);
+        yh_sig_sfu_unsubscribe(s, sub);
+        q->sub_dirty = 1;
+    }
+    sfu_track_remove(s, t->num);
+    yh_sig_broadcast(p->meeting, p, yh_sig_event("track-unpublished", "id", json_string(t->id)));
+    yh_meeting_track_remove(p, t);
+    if (refresh)
+        yh_sig_refresh_flags(p);
+}
+
+void yh_sig_media_track_stop(yh_signal_t *s, yh_participant_t *p, yh_meeting_track_t *t)
+{
+    track_stop(s, p, t, 1);
+}
+
+void yh_sig_media_stop_all(yh_signal_t *s, yh_participant_t *p, int refresh)
+{
+    while (p->tracks)
+        track_stop(s, p, p->tracks, 0);
+    if (refresh)
+        yh_sig_refresh_flags(p);
+}
+
+/* Tracks whose m-section is gone, rejected or no longer sending. */
+static void stop_missing(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_t *pub)
+{
+    yh_meeting_track_t *t = p->tracks;
+    while (t) {
+        yh_meeting_track_t *next = t->next;
+        int keep = 0;
+        for (unsigned i = 0; i < pub->n_media && !keep; i++)
+            keep = strcmp(pub->media[i].mid, t->mid) == 0 && media_usable(&pub->media[i]);
+        if (!keep)
+            yh_sig_media_track_stop(s, p, t);
+        t = next;
+    }
+}
+
+int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t *r, json_t **reply,
+                         yh_sig_err_t *err)
+{
+    char why[SDP_ERR] = "";
+    err->code = "bad-request";
+    int rc = yh_sdp_parse(r->u.publish.sdp, r->u.publish.sdp_len, s->sdp, why, sizeof why);
+    if (rc < 0) {
+        snprintf(err->message, sizeof err->message, "bad SDP: %s", why);
+        return rc;
+    }
+    yh_sdp_local_t local;
+    yh_sig_local_params(s, p->pub_ufrag, p->pub_pwd, p->pub_session, &local);
+    rc = yh_sdp_pub_answer(s->sdp, &local, p->pub_version + 1, s->pub, s->buf, YH_SIGNAL_SDP_BUF,
+                           why, sizeof why);
+    if (rc < 0) {
+        if (rc == YH_ENOSPACE)
+            snprintf(why, sizeof why, "answer too large");
+        snprintf(err->message, sizeof err->message, "unsupported SDP: %s", why);
+        return rc;
+    }
+    p->pub_version++;
+    if (!p->pub_transport && (rc = pub_transport_create(s, p, s->pub)) < 0) {
+        err->code = "internal";
+        snprintf(err->message, sizeof err->message, "media plane: %s", yh_strerror(rc));
+        return rc;
+    }
+    stop_missing(s, p, s->pub);
+    for (unsigned i = 0; i < s->pub->n_media; i++) {
+        const yh_sdp_pub_media_t *pm = &s->pub->media[i];
+        if (!media_usable(pm) || yh_meeting_track_by_mid(p, pm->mid))
+            continue;
+        if ((rc = track_start(s, p, pm, r)) < 0)
+            YH_LOGW("signal", "%s: track mid %s: %s", p->id, pm->mid, yh_strerror(rc));
+    }
+    yh_sig_refresh_flags(p);
+    *reply = json_pack("{s:s, s:s}", "type", "answer", "sdp", s->buf);
+    return 0;
+}
+
+int yh_sig_media_unpublish(yh_signal_t *s, yh_participant_t *p, const char *mid, yh_sig_err_t *err)
+{
+    yh_meeting_track_t *t = yh_meeting_track_by_mid(p, mid);
+    if (!t) {
+        err->code = "bad-request";
+        snprintf(err->message, sizeof err->message, "no published track with mid '%.32s'", mid);
+        return YH_ENOTFOUND;
+    }
+    yh_sig_media_track_stop(s, p, t);
+    return 0;
+}

@@ -1,0 +1,260 @@
+/*
+ * The signaling server object: configuration, connections, the WebSocket
+ * and media-plane listeners, and the expiry of participants whose
+ * connection was lost (PROTOCOL.md: media stays alive 20 s for "resume").
+ *
+ * Re-entrancy: sending on a connection may make its owner close it at once
+ * (a full send queue), which calls back into yh_signal_conn_closed. Every
+ * entry point therefore counts itself in `depth`, and a connection that
+ * goes away meanwhile is only marked dead; it is freed when the outermost
+ * entry point returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "signal/signal_int.h"
+
+static void enter(yh_signal_t *s)
+{
+    s->depth++;
+}
+
+static void leave(yh_signal_t *s)
+{
+    if (--s->depth > 0)
+        return;
+    yh_signal_conn_t *c = s->conns;
+    while (c) {
+        yh_signal_conn_t *next = c->next;
+        if (c->dead) {
+            if (c->prev)
+                c->prev->next = c->next;
+            else
+                s->conns = c->next;
+            if (c->next)
+                c->next->prev = c->prev;
+            free(c);
+        }
+        c = next;
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    yh_signal_t *s = t->data;
+    if (s)
+        yh_signal_expire(s, yh_now_us());
+}
+
+static void timer_free(uv_handle_t *h)
+{
+    free(h);
+}
+
+static int copy_config(yh_signal_t *s, const yh_signal_config_t *cfg)
+{
+    if (!cfg->fingerprint || !cfg->fingerprint[0] ||
+        strlen(cfg->fingerprint) >= sizeof s->fingerprint)
+        return YH_EINVAL;
+    strcpy(s->fingerprint, cfg->fingerprint);
+    int n = cfg->n_candidate_ips;
+    if (n < 0 || n > YH_SIGNAL_MAX_CANDIDATES)
+        return YH_EINVAL;
+    for (int i = 0; i < n; i++) {
+        if (!cfg->candidate_ips[i] || strlen(cfg->candidate_ips[i]) >= sizeof s->ips[0])
+            return YH_EINVAL;
+        strcpy(s->ips[i], cfg->candidate_ips[i]);
+        s->ip_ptrs[i] = s->ips[i];
+    }
+    s->n_ips = (size_t)n;
+    s->media_port = cfg->media_port;
+    s->max_participants = cfg->max_participants;
+    return 0;
+}
+
+int yh_signal_create(uv_loop_t *loop, const yh_signal_config_t *cfg, yh_signal_t **out)
+{
+    if (!loop || !cfg || !out)
+        return YH_EINVAL;
+    yh_signal_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return YH_ENOMEM;
+    int rc = copy_config(s, cfg);
+    if (rc < 0)
+        goto fail;
+    s->loop = loop;
+    yh_meetings_init(&s->reg);
+    s->sdp = malloc(sizeof *s->sdp);
+    s->pub = malloc(sizeof *s->pub);
+    s->sub_answer = malloc(sizeof *s->sub_answer);
+    s->slots = calloc(YH_MEETING_MAX_SLOTS, sizeof *s->slots);
+    s->buf = malloc(YH_SIGNAL_SDP_BUF);
+    s->timer = malloc(sizeof *s->timer);
+    rc = YH_ENOMEM;
+    if (!s->sdp || !s->pub || !s->sub_answer || !s->slots || !s->buf || !s->timer)
+        goto fail;
+    uv_timer_init(loop, s->timer);
+    s->timer->data = s;
+    /* The sweep alone must not keep the loop running at shutdown. */
+    uv_unref((uv_handle_t *)s->timer);
+    *out = s;
+    return 0;
+fail:
+    free(s->timer);
+    s->timer = NULL;
+    yh_signal_destroy(s);
+    return rc;
+}
+
+void yh_signal_attach_sfu(yh_signal_t *s, yh_sfu_t *sfu)
+{
+    s->sfu = sfu;
+}
+
+void yh_signal_destroy(yh_signal_t *s)
+{
+    if (!s)
+        return;
+    yh_signal_conn_t *c = s->conns;
+    while (c) {
+        yh_signal_conn_t *next = c->next;
+        free(c);
+        c = next;
+    }
+    yh_meetings_free(&s->reg);
+    if (s->timer) {
+        s->timer->data = NULL;
+        uv_close((uv_handle_t *)s->timer, timer_free);
+    }
+    free(s->sdp);
+    free(s->pub);
+    free(s->sub_answer);
+    free(s->slots);
+    free(s->buf);
+    free(s);
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+int yh_signal_conn_open(yh_signal_t *s, const yh_signal_conn_ops_t *ops, void *ctx,
+                        yh_signal_conn_t **out)
+{
+    yh_signal_conn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return YH_ENOMEM;
+    c->s = s;
+    c->ops = *ops;
+    c->ctx = ctx;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    *out = c;
+    return 0;
+}
+
+void yh_signal_handle_text(yh_signal_t *s, yh_signal_conn_t *c, const char *text, size_t len)
+{
+    if (!c || c->closing || c->dead)
+        return;
+    enter(s);
+    yh_sig_dispatch(s, c, text, len);
+    leave(s);
+}
+
+void yh_signal_conn_closed(yh_signal_t *s, yh_signal_conn_t *c)
+{
+    if (!c || c->dead)
+        return;
+    enter(s);
+    c->dead = 1;
+    yh_participant_t *p = c->p;
+    if (p) {
+        c->p = NULL;
+        p->conn = NULL;
+        p->away_since_us = yh_now_us();
+        YH_LOGI("signal", "%s lost its connection; kept %u s for resume", p->id,
+                YH_SIGNAL_RESUME_US / 1000000);
+        if (s->timer && !s->timer_on) {
+            uv_timer_start(s->timer, on_timer, 1000, 1000);
+            s->timer_on = 1;
+        }
+    }
+    leave(s);
+}
+
+void yh_sig_participant_remove(yh_signal_t *s, yh_participant_t *p, const char *reason)
+{
+    yh_meeting_t *m = p->meeting;
+    YH_LOGI("signal", "%s left meeting %s (%s)", p->id, m->number, reason);
+    yh_sig_media_release(s, p);
+    json_t *ev =
+        json_pack("{s:s, s:s, s:s}", "type", "participant-left", "id", p->id, "reason", reason);
+    yh_sig_broadcast(m, p, ev);
+    yh_signal_conn_t *c = yh_sig_conn_of(p);
+    if (c)
+        c->p = NULL;
+    yh_meeting_participant_remove(m, p);
+}
+
+void yh_signal_expire(yh_signal_t *s, uint64_t now_us)
+{
+    enter(s);
+    size_t away = 0;
+    yh_meeting_t *m = s->reg.head;
+    while (m) {
+        yh_meeting_t *mnext = m->next;
+        int changed = 0;
+        yh_participant_t *p = m->head;
+        while (p) {
+            yh_participant_t *pnext = p->next;
+            if (!p->conn) {
+                if (now_us >= p->away_since_us &&
+                    now_us - p->away_since_us >= YH_SIGNAL_RESUME_US) {
+                    yh_sig_participant_remove(s, p, "disconnected");
+                    changed = 1;
+                } else {
+                    away++;
+                }
+            }
+            p = pnext;
+        }
+        if (changed)
+            yh_sig_meeting_done(s, m);
+        m = mnext;
+    }
+    if (away == 0 && s->timer_on) {
+        uv_timer_stop(s->timer);
+        s->timer_on = 0;
+    }
+    leave(s);
+}
+
+/* ---- listeners ----------------------------------------------------------------- */
+
+static void on_transport_state(void *ctx, uint32_t transport, yh_sfu_tstate_t state,
+                               const char *reason)
+{
+    yh_signal_t *s = ctx;
+    if (state == YH_SFU_TRANSPORT_CONNECTED) {
+        YH_LOGD("signal", "transport %u connected", (unsigned)transport);
+        return;
+    }
+    if (state != YH_SFU_TRANSPORT_FAILED && state != YH_SFU_TRANSPORT_TIMEOUT)
+        return;
+    enter(s);
+    yh_sig_media_transport_lost(s, transport,
+                                reason                              ? reason
+                                : state == YH_SFU_TRANSPORT_TIMEOUT ? "timeout"
+                                                                    : "failed");
+    leave(s);
+}
+
+void yh_signal_sfu_listener(yh_signal_t *s, yh_sfu_listener_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ctx = s;
+    out->transport_state = on_transport_state;
+}
