@@ -248,7 +248,8 @@ const char *yh_sdp_setup_str(yh_sdp_setup_t s);
 
 /* ---- The server's side ------------------------------------------------- */
 
-/* Reserved: answer/offer RTX (apt) too. Not implemented yet; ignored. */
+/* Publisher answers accept the offer's RTX (RFC 4588) for the chosen video
+ * codec; subscriber offers do not carry RTX yet. */
 #define YH_SDP_F_RTX 1u
 
 /* What the server puts in every description it writes. Borrowed strings. */
@@ -294,7 +295,7 @@ typedef struct yh_sdp_pub_media {
     uint8_t receiving;
     yh_sdp_dir_t offer_dir; /* the client's direction */
     yh_sdp_codec_t codec;   /* chosen codec; fb holds the negotiated flags */
-    uint8_t rtx_pt;         /* 0: no RTX (always, for now) */
+    uint8_t rtx_pt;         /* 0: no RTX (not offered, or YH_SDP_F_RTX unset) */
     uint8_t rtcp_rsize;
     yh_sdp_ext_ids_t ext;
     /* The first sending stream (ssrc 0 when the offer lists none, as

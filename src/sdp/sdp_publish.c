@@ -228,6 +228,25 @@ static int decide_all(const yh_sdp_t *offer, yh_sdp_pub_t *out, char *err, size_
     return first;
 }
 
+/* RFC 4588: take the offer's rtx payload type associated with the chosen
+ * video codec, so the client retransmits and probes on its own stream. */
+static void choose_rtx(const yh_sdp_t *offer, yh_sdp_pub_t *out)
+{
+    for (uint8_t i = 0; i < out->n_media; i++) {
+        yh_sdp_pub_media_t *pm = &out->media[i];
+        if (!pm->accepted || pm->kind != YH_SDP_KIND_VIDEO)
+            continue;
+        const yh_sdp_media_t *m = &offer->media[i];
+        for (uint8_t c = 0; c < m->n_codecs; c++) {
+            const yh_sdp_codec_t *k = &m->codecs[c];
+            if (!strcasecmp(k->name, "rtx") && k->clock == 90000 && k->apt == pm->codec.pt) {
+                pm->rtx_pt = k->pt;
+                break;
+            }
+        }
+    }
+}
+
 static int valid_sha256(const char *v)
 {
     /* 32 hex pairs joined by ':' (RFC 8122 section 5). */
@@ -334,8 +353,12 @@ static void write_media(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_p
             yh_sdp__line(b, "a=mid:%s", m->mid);
         return;
     }
-    yh_sdp__line(b, "m=%s %u %s %u", m->kind_str, (unsigned)local->port, m->proto,
-                 (unsigned)pm->codec.pt);
+    if (pm->rtx_pt)
+        yh_sdp__line(b, "m=%s %u %s %u %u", m->kind_str, (unsigned)local->port, m->proto,
+                     (unsigned)pm->codec.pt, (unsigned)pm->rtx_pt);
+    else
+        yh_sdp__line(b, "m=%s %u %s %u", m->kind_str, (unsigned)local->port, m->proto,
+                     (unsigned)pm->codec.pt);
     yh_sdp__write_conn(b, local);
     yh_sdp__write_transport(b, local, setup);
     yh_sdp__line(b, "a=mid:%s", m->mid);
@@ -345,6 +368,10 @@ static void write_media(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_p
     if (pm->rtcp_rsize)
         yh_sdp__line(b, "a=rtcp-rsize");
     write_codec(b, &pm->codec);
+    if (pm->rtx_pt) {
+        yh_sdp__line(b, "a=rtpmap:%u rtx/90000", (unsigned)pm->rtx_pt);
+        yh_sdp__line(b, "a=fmtp:%u apt=%u", (unsigned)pm->rtx_pt, (unsigned)pm->codec.pt);
+    }
     for (uint8_t i = 0; i < pm->n_rids; i++)
         yh_sdp__line(b, "a=rid:%s recv", pm->rids[i]);
     if (pm->n_rids) {
@@ -390,6 +417,8 @@ int yh_sdp_pub_answer(const yh_sdp_t *offer, const yh_sdp_local_t *local, uint64
     rc = check_transport(offer, local, first, out, err, err_cap);
     if (rc != 0)
         return rc;
+    if (local->flags & YH_SDP_F_RTX)
+        choose_rtx(offer, out);
     rc = write_answer(offer, local, version, out, buf, cap);
     if (rc < 0)
         return yh_sdp__fail(err, err_cap, rc, "answer does not fit in %zu bytes", cap);

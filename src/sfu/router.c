@@ -132,7 +132,9 @@ static yh_track_t *find_track(yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_
         return NULL;
     for (size_t i = 0; i < tp->tracks.n; i++) {
         yh_track_t *tr = tp->tracks.items[i];
-        if (tr->p.ssrc == 0 && strcmp(tr->p.mid, mid) == 0) {
+        /* Only the media payload type binds: RTX (probes, retransmissions)
+         * carries the same MID on its own SSRC. */
+        if (tr->p.ssrc == 0 && h->pt == tr->p.pt && strcmp(tr->p.mid, mid) == 0) {
             tr->p.ssrc = h->ssrc;
             return tr;
         }
@@ -151,6 +153,9 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     if (tp->rec && tp->p.ext.twcc && yh_rtp_ext_find(buf, &h, tp->p.ext.twcc, &d, &dl) == 0 &&
         yh_rtp_ext_twcc_seq(d, dl, &tseq) == 0)
         yh_twcc_rec_add(tp->rec, tseq, w->now_us);
+    /* RTX from publishers (RFC 4588) is not used yet: the server does not
+     * NACK publishers, so what arrives there are bandwidth probes. They have
+     * been counted for TWCC above, which is all they are for. */
     yh_track_t *tr = find_track(tp, buf, &h);
     if (!tr || h.pt != tr->p.pt)
         return;

@@ -64,6 +64,7 @@ void yh_sig_local_params(yh_signal_t *s, const char *ufrag, const char *pwd, uin
     l->port = s->media_port;
     l->answer_setup = YH_SDP_SETUP_PASSIVE;
     l->session_id = session;
+    l->flags = YH_SDP_F_RTX;
 }
 
 /* ---- participant flags ---------------------------------------------------- */
@@ -209,6 +210,8 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         snprintf(tp.mid, sizeof tp.mid, "%s", t->mid);
         tp.ssrc = t->ssrc;
         tp.pt = t->pt;
+        tp.rtx_ssrc = pm->rtx_ssrc;
+        tp.rtx_pt = pm->rtx_pt;
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
         rc = yh_sfu_track_add(s->sfu, &tp);

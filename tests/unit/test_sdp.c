@@ -475,6 +475,18 @@ static void test_negotiate_chrome(void **state)
     assert_int_equal(f->pub.local_setup, YH_SDP_SETUP_ACTIVE);
     assert_non_null(strstr(f->text, "a=setup:active\r\n"));
     assert_null(strstr(f->text, "a=setup:passive"));
+
+    /* With RTX enabled the offer's rtx for VP8 (97, apt=96) is accepted. */
+    yh_sdp_local_t rtx = local;
+    rtx.flags = YH_SDP_F_RTX;
+    assert_true(yh_sdp_pub_answer(&f->sdp, &rtx, 9, &f->pub, f->text, sizeof(f->text), f->err,
+                                  sizeof(f->err)) > 0);
+    assert_int_equal(f->pub.media[1].rtx_pt, 97);
+    assert_int_equal(f->pub.media[0].rtx_pt, 0);
+    assert_non_null(strstr(f->text, "m=video 40000 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+    assert_non_null(strstr(f->text, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+    assert_int_equal(yh_sdp_parse(f->text, strlen(f->text), &f->back, f->err, sizeof(f->err)), 0);
+    assert_int_equal(f->back.media[1].n_codecs, 2);
     free(t);
 }
 
