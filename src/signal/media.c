@@ -67,6 +67,23 @@ void yh_sig_local_params(yh_signal_t *s, const char *ufrag, const char *pwd, uin
     l->flags = YH_SDP_F_RTX;
 }
 
+int yh_sig_transport_params(yh_signal_t *s, yh_participant_t *p, int publisher,
+                            const char *remote_ufrag, const yh_sdp_fingerprint_t *fp,
+                            yh_sfu_transport_params_t *tp)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->id = yh_meetings_next_id(&s->reg);
+    tp->room = p->meeting->room;
+    tp->publisher = publisher;
+    snprintf(tp->local_ufrag, sizeof tp->local_ufrag, "%s", publisher ? p->pub_ufrag : p->sub_ufrag);
+    snprintf(tp->local_pwd, sizeof tp->local_pwd, "%s", publisher ? p->pub_pwd : p->sub_pwd);
+    if (yh_sig_copy(tp->remote_ufrag, sizeof tp->remote_ufrag, remote_ufrag) < 0 ||
+        yh_sig_copy(tp->remote_fp_alg, sizeof tp->remote_fp_alg, fp->alg) < 0 ||
+        yh_sig_copy(tp->remote_fp, sizeof tp->remote_fp, fp->value) < 0)
+        return YH_EUNSUPPORTED;
+    return 0;
+}
+
 /* ---- participant flags ---------------------------------------------------- */
 
 /* audioMuted/videoMuted follow the microphone and camera tracks: muted when
@@ -117,15 +134,7 @@ static int media_usable(const yh_sdp_pub_media_t *pm)
 static int pub_transport_create(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_t *pub)
 {
     yh_sfu_transport_params_t tp;
-    memset(&tp, 0, sizeof tp);
-    tp.id = yh_meetings_next_id(&s->reg);
-    tp.room = p->meeting->room;
-    tp.publisher = 1;
-    snprintf(tp.local_ufrag, sizeof tp.local_ufrag, "%s", p->pub_ufrag);
-    snprintf(tp.local_pwd, sizeof tp.local_pwd, "%s", p->pub_pwd);
-    if (yh_sig_copy(tp.remote_ufrag, sizeof tp.remote_ufrag, pub->remote_ufrag) < 0 ||
-        yh_sig_copy(tp.remote_fp_alg, sizeof tp.remote_fp_alg, pub->remote_fingerprint.alg) < 0 ||
-        yh_sig_copy(tp.remote_fp, sizeof tp.remote_fp, pub->remote_fingerprint.value) < 0)
+    if (yh_sig_transport_params(s, p, 1, pub->remote_ufrag, &pub->remote_fingerprint, &tp) < 0)
         return YH_EUNSUPPORTED;
     /* RFC 5763 section 5: the answerer's "passive" makes it the DTLS server. */
     tp.dtls_role = pub->local_setup == YH_SDP_SETUP_ACTIVE ? YH_DTLS_CLIENT : YH_DTLS_SERVER;

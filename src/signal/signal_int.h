@@ -89,6 +89,12 @@ int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t
 int yh_sig_media_unpublish(yh_signal_t *s, yh_participant_t *p, const char *mid, yh_sig_err_t *err);
 int yh_sig_media_answer(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t *r,
                         yh_sig_err_t *err);
+/* Media-plane parameters of a participant's publisher (1) or subscriber (0)
+ * transport: fresh id, room, local and remote ICE credentials, fingerprint.
+ * YH_EUNSUPPORTED when a remote value does not fit. */
+int yh_sig_transport_params(yh_signal_t *s, yh_participant_t *p, int publisher,
+                            const char *remote_ufrag, const yh_sdp_fingerprint_t *fp,
+                            yh_sfu_transport_params_t *tp);
 void yh_sig_local_params(yh_signal_t *s, const char *ufrag, const char *pwd, uint64_t session,
                          yh_sdp_local_t *l);
 void yh_sig_sfu_unsubscribe(yh_signal_t *s, uint32_t sub);

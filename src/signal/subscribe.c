@@ -110,15 +110,7 @@ void yh_sig_media_flush(yh_signal_t *s, yh_meeting_t *m)
 static int sub_transport_create(yh_signal_t *s, yh_participant_t *p, const yh_sdp_sub_answer_t *a)
 {
     yh_sfu_transport_params_t tp;
-    memset(&tp, 0, sizeof tp);
-    tp.id = yh_meetings_next_id(&s->reg);
-    tp.room = p->meeting->room;
-    tp.publisher = 0;
-    snprintf(tp.local_ufrag, sizeof tp.local_ufrag, "%s", p->sub_ufrag);
-    snprintf(tp.local_pwd, sizeof tp.local_pwd, "%s", p->sub_pwd);
-    if (yh_sig_copy(tp.remote_ufrag, sizeof tp.remote_ufrag, a->remote_ufrag) < 0 ||
-        yh_sig_copy(tp.remote_fp_alg, sizeof tp.remote_fp_alg, a->remote_fingerprint.alg) < 0 ||
-        yh_sig_copy(tp.remote_fp, sizeof tp.remote_fp, a->remote_fingerprint.value) < 0)
+    if (yh_sig_transport_params(s, p, 0, a->remote_ufrag, &a->remote_fingerprint, &tp) < 0)
         return YH_EUNSUPPORTED;
     /* The server offered actpass; an "active" answer leaves it the DTLS
      * server (RFC 5763 section 5). */
