@@ -18,10 +18,18 @@ typedef struct yt_video_src yt_video_src_t;
 
 int yt_video_src_create(int width, int height, int fps, int bitrate_kbps, yt_video_src_t **out);
 void yt_video_src_destroy(yt_video_src_t *s);
-/* Encodes the next frame. *data is borrowed until the next call. */
+/* Encodes the next frame. *data is borrowed until the next call (or
+ * destroy). Frame dropping is off, so *len is 0 only if libvpx emits no
+ * frame. */
 int yt_video_src_next(yt_video_src_t *s, uint64_t capture_us, int force_keyframe,
                       const uint8_t **data, size_t *len, int *keyframe);
 void yt_video_src_set_bitrate(yt_video_src_t *s, int bitrate_kbps);
+/* Where the pattern draws its digits (for tests and screenshot checks):
+ * line 0 is the frame number, line 1 the capture time in ms, each 8 digits
+ * (zero-padded, the low 8 digits); digit `col` of `line` is a 5x7 dot glyph
+ * whose top-left corner is (*x, *y), each dot *unit x *unit pixels, white
+ * (Y 235) on a black box (Y 16). */
+void yt_video_src_glyph_pos(int width, int height, int line, int col, int *x, int *y, int *unit);
 
 /* Opus (libopus, 48 kHz stereo, 20 ms frames) of a speech-like signal
  * (a tone with syllable-rate amplitude modulation). */
@@ -46,7 +54,13 @@ int yt_vp8_packetize(yt_vp8_packetizer_t *p, const uint8_t *frame, size_t len,
 /* ---- receiving ---------------------------------------------------------- */
 
 /* Figures of one received stream. Freeze as in webrtc-stats: an
- * inter-frame gap >= max(3 x mean frame interval, mean + 150 ms). */
+ * inter-frame gap >= max(3 x mean frame interval, mean + 150 ms), the mean
+ * over the last 30 intervals, once 5 are known. `bytes` and the
+ * bitrate count RTP payload bytes (bytesReceived). bitrate_kbps and fps
+ * cover the one second that ends at the last 100 ms boundary before `now`.
+ * delay_ms_p99 is the upper edge of a 1 ms bucket (2000 = "2 s or more").
+ * Audio: frames_decoded counts frames decoded from packets that arrived;
+ * frames rebuilt by FEC or PLC count only in concealed_ms. */
 typedef struct yt_rx_stats {
     uint64_t packets;
     uint64_t bytes;
@@ -77,7 +91,10 @@ void yt_video_sink_destroy(yt_video_sink_t *v);
  * clock when the caller can tell (same host, from RTCP SR mapping), else 0. */
 void yt_video_sink_push(yt_video_sink_t *v, const uint8_t *pkt, size_t len, uint64_t arrival_us,
                         uint64_t capture_us);
-/* 1 when the decoder needs a keyframe (the caller sends a PLI, rate-limited). */
+/* 1 when the decoder needs a keyframe (the caller sends a PLI, rate-limited):
+ * before the first keyframe and after any loss that broke the reference
+ * chain. A missing packet is given up when 64 later ones are held or one of
+ * them has waited 50 ms (checked on push and on stats). */
 int yt_video_sink_wants_keyframe(yt_video_sink_t *v);
 void yt_video_sink_stats(yt_video_sink_t *v, uint64_t now_us, yt_rx_stats_t *out);
 
