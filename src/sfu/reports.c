@@ -94,8 +94,50 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
         send_sr(w, tp->subs.items[i]);
 }
 
+/* One report per room of its audio tracks' mean levels over the interval;
+ * the control thread decides who is speaking. Rooms are few per worker, so
+ * a linear pass per room over the transports is fine at 5 Hz. */
+static void report_levels(yh_worker_t *w)
+{
+    yh_sfu_level_t levels[YH_SFU_MAX_LEVELS];
+    uint32_t done_rooms[64];
+    size_t n_done = 0;
+    for (size_t i = 0; i < w->tp_list.n; i++) {
+        yh_tp_t *first = w->tp_list.items[i];
+        uint32_t room = first->p.room;
+        int seen = 0;
+        for (size_t k = 0; k < n_done; k++)
+            seen |= done_rooms[k] == room;
+        if (seen || !first->p.publisher)
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < w->tp_list.n; j++) {
+            yh_tp_t *tp = w->tp_list.items[j];
+            if (tp->p.room != room || !tp->p.publisher)
+                continue;
+            for (size_t t = 0; t < tp->tracks.n; t++) {
+                yh_track_t *tr = tp->tracks.items[t];
+                if (tr->level_count && !tr->muted && n < YH_SFU_MAX_LEVELS)
+                    levels[n++] = (yh_sfu_level_t){
+                        .track = tr->p.id,
+                        .level = (uint8_t)(tr->level_sum / tr->level_count),
+                        .voice = (uint8_t)(100u * tr->voice_count / tr->level_count)};
+                tr->level_sum = tr->level_count = tr->voice_count = 0;
+            }
+        }
+        if (n_done < sizeof done_rooms / sizeof done_rooms[0])
+            done_rooms[n_done++] = room;
+        if (n)
+            yh_worker_levels(w, room, levels, n);
+    }
+}
+
 void yh_router_tick(yh_worker_t *w)
 {
+    if (w->now_us - w->last_level_us >= YH_SFU_LEVEL_INTERVAL_MS * 1000u) {
+        w->last_level_us = w->now_us;
+        report_levels(w);
+    }
     int twcc_due = w->now_us - w->last_twcc_us >= TWCC_INTERVAL_US;
     int report_due = w->now_us - w->last_report_us >= REPORT_INTERVAL_US;
     if (twcc_due)

@@ -169,8 +169,12 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
         uint8_t lv;
         int voice;
         if (tp->p.ext.audio_level && yh_rtp_ext_find(buf, &h, tp->p.ext.audio_level, &d, &dl) == 0 &&
-            yh_rtp_ext_audio_level(d, dl, &lv, &voice) == 0)
+            yh_rtp_ext_audio_level(d, dl, &lv, &voice) == 0) {
             level = (voice ? 0x80 : 0) | lv;
+            tr->level_sum += lv;
+            tr->level_count++;
+            tr->voice_count += voice ? 1u : 0u;
+        }
     } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
         keyframe = yh_vp8_is_keyframe(payload, h.payload_len);
     } else if (tr->p.codec == YH_SFU_CODEC_H264) {

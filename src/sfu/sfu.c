@@ -38,9 +38,13 @@ typedef struct cmd {
 } cmd_t;
 
 typedef struct event {
+    enum { EV_TRANSPORT, EV_LEVELS } type;
     uint32_t transport;
     yh_sfu_tstate_t state;
     char reason[96];
+    uint32_t room;
+    size_t n_levels;
+    yh_sfu_level_t levels[];
 } event_t;
 
 struct yh_sfu {
@@ -100,6 +104,7 @@ void yh_worker_report(yh_worker_t *w, yh_tp_t *tp, yh_sfu_tstate_t st, const cha
     event_t *e = calloc(1, sizeof *e);
     if (!e)
         return;
+    e->type = EV_TRANSPORT;
     e->transport = tp->p.id;
     e->state = st;
     snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
@@ -111,13 +116,31 @@ void yh_worker_report(yh_worker_t *w, yh_tp_t *tp, yh_sfu_tstate_t st, const cha
     uv_async_send(w->event_async);
 }
 
+void yh_worker_levels(yh_worker_t *w, uint32_t room, const yh_sfu_level_t *levels, size_t n)
+{
+    event_t *e = calloc(1, sizeof *e + n * sizeof *levels);
+    if (!e)
+        return;
+    e->type = EV_LEVELS;
+    e->room = room;
+    e->n_levels = n;
+    memcpy(e->levels, levels, n * sizeof *levels);
+    if (yh_spsc_push(&w->events, e) < 0) {
+        free(e); /* levels are advisory: the next interval brings fresh ones */
+        return;
+    }
+    uv_async_send(w->event_async);
+}
+
 static void on_events(uv_async_t *a)
 {
     yh_sfu_t *s = a->data;
     event_t *e;
     while ((e = yh_spsc_pop(&s->w.events))) {
-        if (s->listener.transport_state)
+        if (e->type == EV_TRANSPORT && s->listener.transport_state)
             s->listener.transport_state(s->listener.ctx, e->transport, e->state, e->reason);
+        else if (e->type == EV_LEVELS && s->listener.audio_levels)
+            s->listener.audio_levels(s->listener.ctx, e->room, e->levels, e->n_levels);
         free(e);
     }
 }

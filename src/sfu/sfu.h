@@ -33,11 +33,27 @@ typedef enum yh_sfu_tstate {
     YH_SFU_TRANSPORT_TIMEOUT = 3,   /* consent freshness expired (30 s) */
 } yh_sfu_tstate_t;
 
+/* The audio level of one track over the last report interval (RFC 6464
+ * levels as sent by the publisher, averaged): `level` in -dBov (0 loudest,
+ * 127 silence), `voice` the share of packets flagged as speech (0..100). */
+typedef struct yh_sfu_level {
+    uint32_t track;
+    uint8_t level;
+    uint8_t voice;
+} yh_sfu_level_t;
+
+#define YH_SFU_LEVEL_INTERVAL_MS 200
+#define YH_SFU_MAX_LEVELS 64
+
 typedef struct yh_sfu_listener {
     void *ctx;
     /* A transport changed state; `reason` is borrowed for the call. */
     void (*transport_state)(void *ctx, uint32_t transport, yh_sfu_tstate_t state,
                             const char *reason);
+    /* Every YH_SFU_LEVEL_INTERVAL_MS for each room with audio arriving: the
+     * levels of its audio tracks (unordered, at most YH_SFU_MAX_LEVELS,
+     * borrowed for the call). Muted tracks are left out. May be NULL. */
+    void (*audio_levels)(void *ctx, uint32_t room, const yh_sfu_level_t *levels, size_t n);
 } yh_sfu_listener_t;
 
 /* Starts the worker thread and binds the UDP port. */

@@ -57,6 +57,8 @@ struct yh_track {
     uint64_t last_pli_us;
     int pli_pending;
     yh_vec_t subs;
+    /* Audio level accumulated over the current report interval. */
+    uint32_t level_sum, level_count, voice_count;
 };
 
 struct yh_sub {
@@ -98,7 +100,7 @@ typedef struct yh_worker {
     yh_vec_t tp_list;
     uint64_t now_us;
     uint64_t now_ntp; /* wall clock of now_us, for abs-send-time */
-    uint64_t last_twcc_us, last_report_us;
+    uint64_t last_twcc_us, last_report_us, last_level_us;
     int stopping;
     uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
 } yh_worker_t;
@@ -113,5 +115,7 @@ void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t
 void yh_worker_clock(yh_worker_t *w);
 void yh_worker_index_addr(yh_worker_t *w, yh_tp_t *tp);
 void yh_worker_report(yh_worker_t *w, yh_tp_t *tp, yh_sfu_tstate_t st, const char *reason);
+/* Hands one room's audio levels to the control thread (copied). */
+void yh_worker_levels(yh_worker_t *w, uint32_t room, const yh_sfu_level_t *levels, size_t n);
 
 #endif

@@ -43,6 +43,18 @@ static yh_dtls_cert_t *cert;
 static yh_sfu_t *sfu;
 static uv_loop_t loop;
 static int connected_events;
+static yh_sfu_level_t last_level;
+static uint32_t last_level_room;
+
+static void on_levels(void *ctx, uint32_t room, const yh_sfu_level_t *levels, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++)
+        if (levels[i].track == 11) {
+            last_level = levels[i];
+            last_level_room = room;
+        }
+}
 
 static void on_state(void *ctx, uint32_t id, yh_sfu_tstate_t st, const char *reason)
 {
@@ -165,6 +177,7 @@ static void add_transport(uint32_t id, client_t *c, int publisher)
     snprintf(p.remote_fp, sizeof p.remote_fp, "%s", yh_dtls_cert_fingerprint(cert));
     p.ext.abs_send_time = 2;
     p.ext.twcc = 3;
+    p.ext.audio_level = 1;
     assert_int_equal(yh_sfu_transport_add(sfu, &p), 0);
 }
 
@@ -308,6 +321,34 @@ static void test_forwarding(void **state)
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(h.seq, (uint16_t)(first + 9));
 
+    /* Audio levels (RFC 6464) reach the control thread per room. */
+    yh_sfu_track_params_t ap = {.id = 11, .transport = 1, .kind = YH_SFU_AUDIO, .mid = "0",
+                                .ssrc = 3333, .pt = 111, .codec = YH_SFU_CODEC_OPUS,
+                                .clock_rate = 48000};
+    assert_int_equal(yh_sfu_track_add(sfu, &ap), 0);
+    uv_sleep(50);
+    for (uint16_t i = 0; i < 15; i++) {
+        uint8_t pkt[256];
+        yh_rtp_ext_elem_t lvl;
+        yh_rtp_ext_set_audio_level(&lvl, 1, 30, 1);
+        int hl = yh_rtp_write_header(pkt, sizeof pkt, 0, 111, i, i * 960u, 3333, &lvl, 1);
+        memset(pkt + hl, 0x55, 40);
+        size_t len = (size_t)hl + 40;
+        assert_int_equal(yh_srtp_protect_rtp(a.srtp, pkt, &len, sizeof pkt), 0);
+        cl_send(&a, pkt, len);
+        uv_sleep(20);
+        uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    for (int i = 0; i < 40 && last_level.track != 11; i++) {
+        uv_sleep(10);
+        uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    assert_int_equal(last_level.track, 11);
+    assert_int_equal(last_level.level, 30);
+    assert_int_equal(last_level.voice, 100);
+    assert_int_equal(last_level_room, 1);
+    yh_sfu_track_remove(sfu, 11);
+
     for (int i = 0; i < 100; i++)
         uv_run(&loop, UV_RUN_NOWAIT);
     assert_true(connected_events >= 2);
@@ -328,7 +369,7 @@ static int setup(void **state)
     if (yh_dtls_cert_generate(&cert) < 0)
         return -1;
     yh_sfu_config_t cfg = {.bind_ip = "127.0.0.1", .port = 0, .cert = cert};
-    yh_sfu_listener_t l = {.ctx = NULL, .transport_state = on_state};
+    yh_sfu_listener_t l = {.ctx = NULL, .transport_state = on_state, .audio_levels = on_levels};
     return yh_sfu_start(&loop, &cfg, &l, &sfu);
 }
 
