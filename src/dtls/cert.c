@@ -95,6 +95,9 @@ static int make_ctx(yh_dtls_cert_t *c)
      * set, not a socket's to query. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU);
+    /* Each transport keeps its SSL object for its whole life; release the
+     * record buffers between uses so idle connections stay small. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return 0;
 }
 
