@@ -390,4 +390,115 @@ typedef struct yh_sdp_sub_answer {
 int yh_sdp_sub_check_answer(const yh_sdp_t *answer, const yh_sdp_sub_slot_t *slots, size_t n_slots,
                             yh_sdp_sub_answer_t *out, char *err, size_t err_cap);
 
+/* ---- The client's side (yunhui-term) -----------------------------------
+ *
+ * A native client speaks to the server as a browser does: it offers what it
+ * sends (sendonly Opus/111 and VP8/96, BUNDLE, rtcp-mux, rtcp-rsize,
+ * setup:actpass, a=ssrc with cname and msid) and answers the server's
+ * subscriber offers (recvonly, same mids, setup:active: the client is the
+ * DTLS client on both connections). It checks the server's answer and
+ * reads the candidates the ICE-lite server lists.
+ */
+
+/* Header extension ids of the client's offer (the same numbers as the
+ * server's subscriber offers). */
+#define YH_SDP_CLIENT_EXT_AUDIO_LEVEL 1
+#define YH_SDP_CLIENT_EXT_ABS_SEND_TIME 2
+#define YH_SDP_CLIENT_EXT_TWCC 3
+#define YH_SDP_CLIENT_EXT_MID 4
+
+/* What the client puts in every description. Borrowed strings. */
+typedef struct yh_sdp_client_local {
+    const char *ice_ufrag;
+    const char *ice_pwd;
+    const char *fingerprint; /* SHA-256, "AB:CD:..." */
+    const char *cname;       /* a=ssrc cname of sent streams */
+    const char *msid_stream; /* a=msid stream id of sent streams */
+    uint64_t session_id;
+} yh_sdp_client_local_t;
+
+/* One stream the client sends: one sendonly m-section. */
+typedef struct yh_sdp_client_send {
+    yh_sdp_kind_t kind; /* AUDIO (Opus) or VIDEO (VP8) */
+    const char *mid;
+    uint32_t ssrc;
+    const char *msid_track;
+} yh_sdp_client_send_t;
+
+/* Writes the publish offer. Returns the length, YH_EINVAL (bad local
+ * values, a kind other than audio/video, an empty or repeated mid, ssrc 0,
+ * no stream) or YH_ENOSPACE. */
+int yh_sdp_client_write_offer(const yh_sdp_client_local_t *local, uint64_t version,
+                              const yh_sdp_client_send_t *sends, size_t n, char *buf, size_t cap);
+
+/* One m-section as negotiated, from either side's point of view. */
+typedef struct yh_sdp_client_media {
+    char mid[YH_SDP_MID_MAX + 1];
+    yh_sdp_kind_t kind;
+    uint8_t accepted;  /* port != 0 in the answer */
+    uint8_t receiving; /* subscriber side: the server sends on it */
+    yh_sdp_codec_t codec; /* the codec (PT) in use; fb as negotiated */
+    yh_sdp_ext_ids_t ext;
+    uint32_t ssrc; /* the server's a=ssrc (subscriber side), else 0 */
+    char msid_stream[YH_SDP_MSID_MAX + 1];
+    char msid_track[YH_SDP_MSID_MAX + 1];
+} yh_sdp_client_media_t;
+
+/* The server's transport and the m-sections, as the client uses them. It
+ * is large (64 m-sections): allocate it on the heap. */
+typedef struct yh_sdp_client_remote {
+    char ice_ufrag[YH_SDP_UFRAG_MAX + 1];
+    char ice_pwd[YH_SDP_PWD_MAX + 1];
+    yh_sdp_fingerprint_t fingerprint;
+    yh_sdp_setup_t setup; /* the server's */
+    uint8_t ice_lite;
+    uint8_t n_media;
+    yh_sdp_client_media_t media[YH_SDP_MAX_MEDIA];
+} yh_sdp_client_remote_t;
+
+/* Checks the server's answer to our publish offer (`sends` as offered):
+ * same m-sections and mids in order, ICE credentials, a fingerprint,
+ * a=setup:passive (we are the DTLS client), rtcp-mux on accepted
+ * m-sections; fills the negotiated PTs and extension ids. Returns 0, or
+ * YH_EPARSE / YH_EUNSUPPORTED with the reason in `err`. */
+int yh_sdp_client_read_answer(const yh_sdp_t *answer, const yh_sdp_client_send_t *sends, size_t n,
+                              yh_sdp_client_remote_t *out, char *err, size_t err_cap);
+
+/* Answers a subscriber offer: every m-section in order with the same mid;
+ * recvonly for what the server sends (sendonly/sendrecv), inactive for the
+ * rest, rejected (port 0) when it was offered with port 0 or has no codec
+ * we know (Opus, VP8, H.264); the first known codec as offered with its
+ * rtcp-fb and fmtp; the offered extensions we use; setup:active; BUNDLE of
+ * the accepted mids. Fills `out` with the server's transport and streams.
+ * Returns the length, or YH_EPARSE / YH_EUNSUPPORTED (no ICE credentials,
+ * no fingerprint, no rtcp-mux, setup not actpass/passive, nothing to
+ * accept) with the reason in `err`, or YH_ENOSPACE. */
+int yh_sdp_client_write_answer(const yh_sdp_t *offer, const yh_sdp_client_local_t *local,
+                               uint64_t version, yh_sdp_client_remote_t *out, char *buf,
+                               size_t cap, char *err, size_t err_cap);
+
+/* An ICE candidate (RFC 8839 5.1) as far as a client facing a lite server
+ * needs it. */
+typedef struct yh_sdp_candidate {
+    char foundation[33];
+    uint8_t component;
+    uint8_t udp; /* transport is UDP */
+    uint32_t priority;
+    char ip[YH_SDP_IP_MAX + 1];
+    uint16_t port;
+    char type[8]; /* host, srflx, prflx, relay */
+} yh_sdp_candidate_t;
+
+/* Parses one candidate attribute value, "candidate:<foundation> <component>
+ * <transport> <priority> <address> <port> typ <type> ...", with or without
+ * a leading "a=" and trailing CR/LF. Extensions after the type are ignored.
+ * Returns 0, YH_EPARSE, or YH_ELIMIT (a field too long). */
+int yh_sdp_candidate_parse(const char *line, size_t len, yh_sdp_candidate_t *out);
+
+/* Collects the distinct UDP candidates of component 1 from the a=candidate
+ * lines of a whole description (with BUNDLE every m-section repeats them),
+ * highest priority first. Unparsable lines are skipped. Returns how many
+ * were stored (at most `cap`). */
+size_t yh_sdp_candidates(const char *text, size_t len, yh_sdp_candidate_t *out, size_t cap);
+
 #endif
