@@ -156,6 +156,62 @@ static int opt_log_level(parse_t *p, const char *v)
     return fail(p, "--log-level: \"%s\" is not one of error, warn, info, debug", v);
 }
 
+static int copy_path(parse_t *p, const char *what, const char *v, char *out)
+{
+    if (!*v || strlen(v) >= YH_CONFIG_PATH_MAX)
+        return fail(p, "%s: bad path", what);
+    strcpy(out, v);
+    return 0;
+}
+
+static int opt_data_dir(parse_t *p, const char *v)
+{
+    return copy_path(p, "--data-dir", v, p->c->data_dir);
+}
+
+static int opt_secret_file(parse_t *p, const char *v)
+{
+    return copy_path(p, "--secret-file", v, p->c->secret_file);
+}
+
+/* Printable ASCII without spaces: it travels in an HTTP header. */
+static int set_admin_key(parse_t *p, const char *what, const char *v)
+{
+    size_t n = strlen(v);
+    if (n > YH_CONFIG_KEY_MAX)
+        return fail(p, "%s: longer than %d characters", what, YH_CONFIG_KEY_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < 0x21 || v[i] > 0x7e)
+            return fail(p, "%s: only printable ASCII without spaces", what);
+    strcpy(p->c->admin_key, v);
+    return 0;
+}
+
+static int opt_admin_key(parse_t *p, const char *v)
+{
+    return set_admin_key(p, "--admin-key", v);
+}
+
+static int opt_open_meetings(parse_t *p, const char *v)
+{
+    if (!strcmp(v, "on") || !strcmp(v, "off")) {
+        p->c->open_meetings = !strcmp(v, "on");
+        return 0;
+    }
+    return fail(p, "--open-meetings: \"%s\" is not on or off", v);
+}
+
+static int opt_add_host(parse_t *p, const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 1 || n > YH_CONFIG_USER_MAX ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-") != n)
+        return fail(p, "--add-host: a user name is 1 to %d of A-Z a-z 0-9 . _ @ -",
+                    YH_CONFIG_USER_MAX);
+    strcpy(p->c->add_host, v);
+    return 0;
+}
+
 static int opt_help(parse_t *p, const char *v)
 {
     p->c->help = 1;
@@ -171,6 +227,9 @@ static const struct opt {
     {"media-port", 1, opt_media_port},   {"media-bind", 1, opt_media_bind},
     {"announce-ip", 1, opt_announce_ip}, {"web-root", 1, opt_web_root},
     {"log-level", 1, opt_log_level},     {"help", 0, opt_help},
+    {"data-dir", 1, opt_data_dir},       {"admin-key", 1, opt_admin_key},
+    {"open-meetings", 1, opt_open_meetings}, {"secret-file", 1, opt_secret_file},
+    {"add-host", 1, opt_add_host},
 };
 
 static const char *env_get(char *const envp[], const char *name)
@@ -192,6 +251,10 @@ static int parse_env(parse_t *p, char *const envp[])
         rc = parse_port(p, "YUNHUI_MEDIA_PORT", v, 1, &p->c->media_port);
     if (!rc && (v = env_get(envp, "YUNHUI_ANNOUNCE_IP")))
         rc = add_announce_list(p, "YUNHUI_ANNOUNCE_IP", v);
+    if (!rc && (v = env_get(envp, "YUNHUI_DATA_DIR")))
+        rc = copy_path(p, "YUNHUI_DATA_DIR", v, p->c->data_dir);
+    if (!rc && (v = env_get(envp, "YUNHUI_ADMIN_KEY")))
+        rc = set_admin_key(p, "YUNHUI_ADMIN_KEY", v);
     return rc;
 }
 
@@ -288,6 +351,8 @@ int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const 
     c->media_port = 40000;
     strcpy(c->media_bind, "0.0.0.0");
     c->log_level = YH_LOG_INFO;
+    strcpy(c->data_dir, "data");
+    c->open_meetings = 1;
     parse_t p = {c, err, errcap, 0};
     if (err && errcap)
         err[0] = '\0';
@@ -324,6 +389,15 @@ void yh_config_usage(FILE *f)
           "  --web-root DIR       browser client directory (default ./web, else\n"
           "                       ../web next to the executable)\n"
           "  --log-level LEVEL    error, warn, info or debug (default info)\n"
+          "  --data-dir DIR       database and server secret (default ./data;\n"
+          "                       env YUNHUI_DATA_DIR)\n"
+          "  --admin-key KEY      Bearer key of the admin HTTP API (env\n"
+          "                       YUNHUI_ADMIN_KEY); without it the admin API answers 403\n"
+          "  --open-meetings on|off  a first join opens any meeting number (default on)\n"
+          "  --secret-file FILE   token-signing secret (default <data dir>/secret,\n"
+          "                       created on first start)\n"
+          "  --add-host USER      create a host account with the password read from\n"
+          "                       stdin, then exit\n"
           "  --help               this text\n"
           "Flags override environment variables.\n",
           f);

@@ -12,6 +12,8 @@
 #define YH_CONFIG_MAX_ANNOUNCE 4
 #define YH_CONFIG_IP_MAX 64
 #define YH_CONFIG_PATH_MAX 4096
+#define YH_CONFIG_KEY_MAX 512
+#define YH_CONFIG_USER_MAX 64
 
 typedef struct yh_config {
     uint16_t http_port;                  /* --http-port, YUNHUI_HTTP_PORT; 8080 */
@@ -25,6 +27,18 @@ typedef struct yh_config {
     char web_root[YH_CONFIG_PATH_MAX];   /* --web-root; ./web, else <exe>/../web */
     int log_level;                       /* --log-level; YH_LOG_INFO */
     int help;                            /* --help was given */
+    /* --data-dir, YUNHUI_DATA_DIR: the database and the server secret;
+     * default "data" (relative to the working directory). */
+    char data_dir[YH_CONFIG_PATH_MAX];
+    /* --admin-key, YUNHUI_ADMIN_KEY: Bearer key of the admin HTTP API;
+     * "" disables those routes. */
+    char admin_key[YH_CONFIG_KEY_MAX + 1];
+    int open_meetings;                   /* --open-meetings on|off; on */
+    /* --secret-file: the token-signing secret; "" = <data dir>/secret,
+     * created on first start. */
+    char secret_file[YH_CONFIG_PATH_MAX];
+    /* --add-host USER: create a host account (password on stdin), exit. */
+    char add_host[YH_CONFIG_USER_MAX + 1];
 } yh_config_t;
 
 /* Parses argv (argv[0] is the program) over `envp` (NULL-terminated

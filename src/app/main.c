@@ -1,22 +1,28 @@
 /*
  * yunhui: the server program. Everything lives in yunhui_core; this file
  * parses the configuration, wires the modules together on the control
- * loop (http -> signal -> sfu), and takes them down again on SIGINT or
- * SIGTERM.
+ * loop (http -> api/signal -> store, signal -> sfu), and takes them down
+ * again on SIGINT or SIGTERM. `yunhui --add-host USER` instead creates a
+ * host account and exits.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app/config.h"
+#include "auth/auth.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "dtls/dtls.h"
+#include "http/api.h"
 #include "http/http.h"
 #include "sfu/sfu.h"
 #include "signal/signal.h"
 #include "srtp/srtp.h"
+#include "store/store.h"
 
 #define MOD "main"
 
@@ -29,8 +35,81 @@ typedef struct app {
     yh_signal_t *signal;
     yh_sfu_t *sfu;
     yh_http_t *http;
+    yh_store_t *store;
+    yh_auth_secret_t secret;
+    yh_api_t *api;
+    uv_timer_t heartbeat; /* yh_store_heartbeat every YH_STORE_HEARTBEAT_MS */
+    int heartbeat_on;
     uv_signal_t sigint, sigterm;
 } app_t;
+
+/* The database and the token secret, both in the data directory unless
+ * the secret file is configured elsewhere. */
+static int start_store(app_t *a)
+{
+    const yh_config_t *cfg = a->cfg;
+    char path[YH_CONFIG_PATH_MAX + 16];
+    int rc = yh_store_open(cfg->data_dir, &a->store);
+    if (rc) {
+        YH_LOGE(MOD, "data directory %s: %s", cfg->data_dir, yh_strerror(rc));
+        return rc;
+    }
+    if (cfg->secret_file[0])
+        snprintf(path, sizeof path, "%s", cfg->secret_file);
+    else
+        snprintf(path, sizeof path, "%s/secret", cfg->data_dir);
+    if ((rc = yh_auth_secret_load(path, 1, &a->secret)))
+        YH_LOGE(MOD, "server secret %s: %s", path, yh_strerror(rc));
+    return rc;
+}
+
+static void on_heartbeat(uv_timer_t *t)
+{
+    app_t *a = t->data;
+    yh_store_heartbeat(a->store, yh_store_now_ms());
+}
+
+static void api_meeting_ended(void *ctx, const char *number)
+{
+    app_t *a = ctx;
+    /* YH_ENOTFOUND: nobody is in it, nothing to tell. */
+    yh_signal_meeting_end(a->signal, number);
+}
+
+static int api_meeting_count(void *ctx, const char *number)
+{
+    app_t *a = ctx;
+    return (int)yh_signal_meeting_count(a->signal, number);
+}
+
+static int start_api(app_t *a)
+{
+    const yh_config_t *cfg = a->cfg;
+    yh_api_config_t acfg = {
+        .store = a->store,
+        .secret = &a->secret,
+        .admin_key = cfg->admin_key,
+        .loop = a->loop,
+        .http = a->http,
+        .meeting_ended = api_meeting_ended,
+        .meeting_count = api_meeting_count,
+        .hook_ctx = a,
+    };
+    if (!cfg->admin_key[0])
+        YH_LOGI(MOD, "admin API disabled (no --admin-key or YUNHUI_ADMIN_KEY): "
+                     "admin routes answer 403");
+    int rc = yh_api_create(&acfg, &a->api);
+    if (rc) {
+        YH_LOGE(MOD, "http api: %s", yh_strerror(rc));
+        return rc;
+    }
+    yh_api_attach(a->api, a->http);
+    uv_timer_init(a->loop, &a->heartbeat);
+    a->heartbeat.data = a;
+    uv_timer_start(&a->heartbeat, on_heartbeat, YH_STORE_HEARTBEAT_MS, YH_STORE_HEARTBEAT_MS);
+    a->heartbeat_on = 1;
+    return 0;
+}
 
 static int start_signal_and_sfu(app_t *a)
 {
@@ -40,6 +119,7 @@ static int start_signal_and_sfu(app_t *a)
         .media_port = cfg->media_port,
         .fingerprint = yh_dtls_cert_fingerprint(a->cert),
         .max_participants = 0, /* no limit yet */
+        .no_adhoc = !cfg->open_meetings,
     };
     for (int i = 0; i < cfg->n_announce && i < YH_SIGNAL_MAX_CANDIDATES; i++)
         scfg.candidate_ips[i] = cfg->announce_ips[i];
@@ -48,6 +128,8 @@ static int start_signal_and_sfu(app_t *a)
         YH_LOGE(MOD, "signaling: %s", yh_strerror(rc));
         return rc;
     }
+    yh_signal_attach_store(a->signal, a->store);
+    yh_signal_attach_secret(a->signal, &a->secret);
     yh_sfu_config_t mcfg = {.bind_ip = cfg->media_bind, .port = cfg->media_port, .cert = a->cert};
     yh_sfu_listener_t ml;
     yh_signal_sfu_listener(a->signal, &ml);
@@ -101,9 +183,14 @@ static void on_signal(uv_signal_t *s, int signum)
     uv_stop(s->loop);
 }
 
-/* Reverse order of start; every destroy accepts NULL. */
+/* Reverse order of start; every destroy accepts NULL. The store goes
+ * last: signaling may still log leaves while it is taken down, and what
+ * is left open is closed at shutdown time (yh_store_participation_close_all). */
 static void app_stop(app_t *a)
 {
+    if (a->heartbeat_on)
+        uv_close((uv_handle_t *)&a->heartbeat, NULL);
+    a->heartbeat_on = 0;
     yh_http_destroy(a->http);
     a->http = NULL;
     yh_signal_destroy(a->signal);
@@ -112,18 +199,81 @@ static void app_stop(app_t *a)
     a->sfu = NULL;
     yh_dtls_cert_destroy(a->cert);
     a->cert = NULL;
+    yh_api_destroy(a->api);
+    a->api = NULL;
+    if (a->store && yh_store_participation_close_all(a->store, yh_store_now_ms()))
+        YH_LOGW(MOD, "could not close the participation log cleanly");
+    yh_store_close(a->store);
+    a->store = NULL;
+    memset(&a->secret, 0, sizeof a->secret);
 }
 
 static int app_start(app_t *a)
 {
-    int rc = yh_srtp_global_init();
+    int rc = start_store(a);
+    if (!rc)
+        rc = yh_srtp_global_init();
     if (!rc && (rc = yh_dtls_cert_generate(&a->cert)))
         YH_LOGE(MOD, "DTLS certificate: %s", yh_strerror(rc));
     if (!rc)
         rc = start_signal_and_sfu(a);
     if (!rc)
         rc = start_http(a);
+    if (!rc)
+        rc = start_api(a);
     return rc;
+}
+
+/* One line of stdin, without echo when it is a terminal. */
+static int read_password(const char *user, char *out, size_t cap)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "password for %s: ", user);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *got = fgets(out, (int)cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (!got)
+        return YH_EINVAL;
+    size_t n = strlen(out);
+    if (n && out[n - 1] == '\n')
+        out[--n] = '\0';
+    else if (n == cap - 1)
+        return YH_ERANGE; /* the line did not fit */
+    if (n && out[n - 1] == '\r')
+        out[--n] = '\0';
+    return n ? 0 : YH_EINVAL;
+}
+
+/* yunhui --add-host USER: the account goes straight into the database
+ * (another server process may have it open: SQLite's WAL allows that). */
+static int add_host(const yh_config_t *cfg)
+{
+    char pw[YH_STORE_PASSWORD_MAX + 2];
+    yh_store_t *st = NULL;
+    int64_t id = 0;
+    int rc = read_password(cfg->add_host, pw, sizeof pw);
+    if (rc)
+        fprintf(stderr, "yunhui: %s\n",
+                rc == YH_ERANGE ? "password longer than 1024 bytes" : "no password on stdin");
+    if (!rc && (rc = yh_store_open(cfg->data_dir, &st)))
+        fprintf(stderr, "yunhui: data directory %s: %s\n", cfg->data_dir, yh_strerror(rc));
+    if (!rc && (rc = yh_store_account_create(st, cfg->add_host, pw, &id)))
+        fprintf(stderr, "yunhui: cannot create host %s: %s\n", cfg->add_host,
+                rc == YH_EEXISTS ? "the name is taken" : yh_strerror(rc));
+    if (!rc)
+        printf("yunhui: host account %s created (id %lld) in %s\n", cfg->add_host,
+               (long long)id, cfg->data_dir);
+    memset(pw, 0, sizeof pw);
+    yh_store_close(st);
+    return rc ? 1 : 0;
 }
 
 static void walk_report(uv_handle_t *h, void *arg)
@@ -157,6 +307,8 @@ int main(int argc, char **argv)
     }
     const yh_config_t *cfg = &parsed;
     yh_log_set_level(cfg->log_level);
+    if (cfg->add_host[0])
+        return add_host(cfg);
     signal(SIGPIPE, SIG_IGN);
 
     app_t a = {.cfg = cfg, .loop = uv_default_loop()};

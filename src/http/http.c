@@ -3,7 +3,8 @@
  * loop to lws). Routes: "/" serves files of web_root (an lws file mount,
  * which canonicalises "/../" away and answers 404 for what is not there),
  * "/healthz" answers {"status":"ok"}, "/ws" upgrades to the signaling
- * WebSocket handled in ws.c.
+ * WebSocket handled in ws.c, "/api" and "/metrics" go with their body to
+ * the request handler (request.c).
  *
  * We own the listening socket and hand each accepted connection to lws
  * (lws_adopt_socket_vhost): in lws 4.1 `iface = "127.0.0.1"` still binds
@@ -92,10 +93,13 @@ static int healthz_body_write(struct lws *wsi, yh_http_pss_t *pss)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* Requests reaching the callback mount: only "GET /healthz" exists. */
+/* Requests reaching the callback mounts: "GET /healthz", and /api and
+ * /metrics for the request handler (request.c). */
 static int on_http(struct lws *wsi, yh_http_pss_t *pss)
 {
     char uri[32];
+    if (yh__req_is_api(wsi))
+        return yh__req_begin(lws_context_user(lws_get_context(wsi)), wsi, pss);
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 && !strcmp(uri, "/healthz"))
         return healthz_begin(wsi, pss);
     if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
@@ -120,8 +124,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         return on_http(wsi, pss);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_HTTP_BODY:
+        return pss ? yh__req_body(pss, in, len) : -1;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return pss ? yh__req_body_done(lws_context_user(lws_get_context(wsi)), pss) : -1;
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        int rc;
+        if (pss && yh__req_writeable(wsi, pss, &rc))
+            return rc;
         return healthz_body_write(wsi, pss);
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+        yh__req_closed(pss);
+        return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return ws_filter(wsi);
     case LWS_CALLBACK_ESTABLISHED:
@@ -134,8 +149,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return pss && pss->ws ? yh__ws_peer_closed(pss->ws) : 0;
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
-        if (pss)
+        if (pss) {
+            yh__req_closed(pss);
             yh__ws_closed(pss);
+        }
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -260,8 +277,23 @@ static int lws_setup(yh_http_t *h)
         .origin = PROTOCOL_NAME,
         .origin_protocol = LWSMPRO_CALLBACK,
     };
-    h->mount_root = (struct lws_http_mount){
+    /* /api and /metrics: the request handler's (request.c). */
+    h->mount_metrics = (struct lws_http_mount){
         .mount_next = &h->mount_healthz,
+        .mountpoint = "/metrics",
+        .mountpoint_len = 8,
+        .origin = PROTOCOL_NAME,
+        .origin_protocol = LWSMPRO_CALLBACK,
+    };
+    h->mount_api = (struct lws_http_mount){
+        .mount_next = &h->mount_metrics,
+        .mountpoint = "/api",
+        .mountpoint_len = 4,
+        .origin = PROTOCOL_NAME,
+        .origin_protocol = LWSMPRO_CALLBACK,
+    };
+    h->mount_root = (struct lws_http_mount){
+        .mount_next = &h->mount_api,
         .mountpoint = "/",
         .mountpoint_len = 1,
         .origin = h->web_root,

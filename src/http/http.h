@@ -60,4 +60,46 @@ void *yh_ws_user(const yh_ws_t *ws);
 /* The peer's IP address as text (borrowed). */
 const char *yh_ws_peer_ip(const yh_ws_t *ws);
 
+/*
+ * HTTP requests to "/api", "/api/..." and "/metrics" go, with their body
+ * (at most YH_HTTP_MAX_BODY bytes, else 413), to one request handler. The
+ * handler answers with yh_http_respond, at once or later (after work on
+ * the thread pool); until then the request is the handler's to keep. If
+ * the connection goes away meanwhile, yh_http_respond just frees it.
+ * Without a handler these paths answer 404.
+ */
+#define YH_HTTP_MAX_BODY 65536
+#define YH_HTTP_MAX_ARGS 16
+
+typedef struct yh_http_req yh_http_req_t;
+
+typedef struct yh_http_req_view {
+    const char *method;        /* "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD" */
+    const char *path;          /* URL-decoded, without the query: "/api/meetings/1" */
+    const char *authorization; /* the header's value, "" when absent */
+    const char *content_type;  /* "" when absent */
+    const char *host;          /* the Host header, "" when absent */
+    /* Query arguments, each "name=value" URL-decoded, in order. */
+    const char *args[YH_HTTP_MAX_ARGS];
+    int n_args;
+    const char *body; /* NUL-terminated copy; body_len excludes the NUL */
+    size_t body_len;
+} yh_http_req_view_t;
+
+typedef void (*yh_http_request_fn)(void *ctx, yh_http_req_t *req);
+
+/* Sets the handler (NULL: none); call before requests arrive. */
+void yh_http_set_request_handler(yh_http_t *h, yh_http_request_fn fn, void *ctx);
+/* The request's fields, valid until yh_http_respond. */
+const yh_http_req_view_t *yh_http_req_view(const yh_http_req_t *req);
+/* Answers and releases `req` (do not use it afterwards). `body` is copied.
+ * `headers` is NULL or a NULL-terminated list of name/value pairs, names
+ * lower case with a trailing colon ("www-authenticate:", "Bearer").
+ * Returns 0, or YH_ESTATE when the connection was already gone (the
+ * request is released either way). */
+int yh_http_respond(yh_http_req_t *req, int status, const char *content_type, const char *body,
+                    size_t len, const char *const *headers);
+/* WebSocket connections open now (for /metrics). */
+int yh_http_ws_count(const yh_http_t *h);
+
 #endif

@@ -85,13 +85,56 @@ struct yh_http {
 
     yh_ws_t *conns;
     int n_conns;
+
+    /* /api and /metrics (request.c) */
+    struct lws_http_mount mount_api, mount_metrics;
+    yh_http_request_fn on_request;
+    void *request_ctx;
+};
+
+/* One HTTP request to the handler, from its headers to its response. */
+enum { YH_REQ_READING, YH_REQ_HANDLER, YH_REQ_RESPONDING };
+
+struct yh_http_req {
+    struct lws *wsi; /* NULL once the connection is gone */
+    int state;
+    yh_http_req_view_t v;
+    char method[8];
+    char path[512];
+    char auth[1024];
+    char ctype[128];
+    char host[256];
+    char argbuf[2048];
+    char *body;
+    size_t body_len;
+    /* Response: headers, then the body from resp + LWS_PRE in chunks. */
+    int status;
+    int headers_sent;
+    int close_after; /* the body was not read to its end */
+    char resp_ctype[64];
+    char extra[512]; /* "name:\0value\0" pairs */
+    size_t extra_len;
+    unsigned char *resp;
+    size_t resp_len, resp_off;
 };
 
 /* Per-lws-connection user space (lws allocates it for HTTP and WS alike). */
 typedef struct yh_http_pss {
     yh_ws_t *ws;
     int healthz; /* HTTP: the /healthz body is pending */
+    struct yh_http_req *req; /* HTTP: an /api or /metrics request */
 } yh_http_pss_t;
+
+/* request.c: /api and /metrics requests for the handler. */
+/* 1 when the request's path is /api, /api/... or /metrics. */
+int yh__req_is_api(struct lws *wsi);
+int yh__req_begin(yh_http_t *h, struct lws *wsi, yh_http_pss_t *pss);
+int yh__req_body(yh_http_pss_t *pss, const void *in, size_t len);
+int yh__req_body_done(yh_http_t *h, yh_http_pss_t *pss);
+/* 1: the request's response took the writeable callback (its return
+ * value in *rc); 0: not ours. */
+int yh__req_writeable(struct lws *wsi, yh_http_pss_t *pss, int *rc);
+void yh__req_closed(yh_http_pss_t *pss);
 
 /* ws.c: the WebSocket half of the protocol callback. */
 int yh__ws_established(yh_http_t *h, struct lws *wsi, yh_http_pss_t *pss);

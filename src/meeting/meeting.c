@@ -25,6 +25,16 @@ static void free_tracks(yh_participant_t *p)
     p->tracks = NULL;
 }
 
+static void free_list(yh_participant_t *p)
+{
+    while (p) {
+        yh_participant_t *pnext = p->next;
+        free_tracks(p);
+        free(p);
+        p = pnext;
+    }
+}
+
 void yh_meetings_free(yh_meetings_t *reg)
 {
     if (!reg)
@@ -32,13 +42,8 @@ void yh_meetings_free(yh_meetings_t *reg)
     yh_meeting_t *m = reg->head;
     while (m) {
         yh_meeting_t *mnext = m->next;
-        yh_participant_t *p = m->head;
-        while (p) {
-            yh_participant_t *pnext = p->next;
-            free_tracks(p);
-            free(p);
-            p = pnext;
-        }
+        free_list(m->head);
+        free_list(m->wait_head);
         free(m);
         m = mnext;
     }
@@ -89,6 +94,7 @@ int yh_meeting_open(yh_meetings_t *reg, const char *number, yh_meeting_t **out)
     memcpy(m->number, number, len + 1);
     snprintf(m->title, sizeof m->title, "Meeting %s", number);
     m->room = yh_meetings_next_id(reg);
+    yh_speaker_init(&m->speaker);
     m->next = reg->head;
     if (reg->head)
         reg->head->prev = m;
@@ -109,7 +115,18 @@ void yh_meeting_close(yh_meetings_t *reg, yh_meeting_t *m)
     if (m->next)
         m->next->prev = m->prev;
     reg->n_meetings--;
+    /* Normally empty by now; never leak what a caller left behind. */
+    free_list(m->head);
+    free_list(m->wait_head);
     free(m);
+}
+
+yh_meeting_t *yh_meetings_find_room(const yh_meetings_t *reg, uint32_t room)
+{
+    for (yh_meeting_t *m = reg->head; m; m = m->next)
+        if (m->room == room)
+            return m;
+    return NULL;
 }
 
 void yh_meeting_rfc3339_now(char *out, size_t cap)
@@ -126,8 +143,8 @@ static uint64_t rand_u64(void)
     return (uint64_t)yh_rand_u32() << 32 | yh_rand_u32();
 }
 
-int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
-                               yh_participant_t **out)
+/* A fresh participant, linked nowhere yet. */
+static int participant_new(yh_meetings_t *reg, const char *name, yh_participant_t **out)
 {
     size_t nlen = strlen(name);
     if (nlen > YH_MEETING_NAME_MAX)
@@ -151,8 +168,7 @@ int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *
     p->num = yh_meetings_next_id(reg);
     snprintf(p->id, sizeof p->id, "p%u", (unsigned)p->num);
     memcpy(p->name, name, nlen + 1);
-    /* Open mode: the first one in runs the meeting (PROTOCOL.md roles). */
-    p->role = m->n_participants == 0 ? YH_ROLE_HOST : YH_ROLE_ATTENDEE;
+    p->role = YH_ROLE_ATTENDEE;
     p->audio_muted = 1;
     p->video_muted = 1;
     yh_meeting_rfc3339_now(p->joined_at, sizeof p->joined_at);
@@ -160,31 +176,89 @@ int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *
      * for them to be globally unique; JSEP keeps them below 2^63). */
     p->pub_session = rand_u64() >> 2;
     p->sub_session = rand_u64() >> 2;
-    p->meeting = m;
-    p->prev = m->tail;
-    if (m->tail)
-        m->tail->next = p;
+    *out = p;
+    return 0;
+}
+
+static void link_tail(yh_participant_t **head, yh_participant_t **tail, yh_participant_t *p)
+{
+    p->next = NULL;
+    p->prev = *tail;
+    if (*tail)
+        (*tail)->next = p;
     else
-        m->head = p;
-    m->tail = p;
+        *head = p;
+    *tail = p;
+}
+
+static void unlink_from(yh_participant_t **head, yh_participant_t **tail, yh_participant_t *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        *head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        *tail = p->prev;
+    p->prev = p->next = NULL;
+}
+
+int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
+                               yh_participant_t **out)
+{
+    yh_participant_t *p = NULL;
+    int rc = participant_new(reg, name, &p);
+    if (rc < 0)
+        return rc;
+    /* Open mode: the first one in runs the meeting (PROTOCOL.md roles). */
+    p->role = m->n_participants == 0 ? YH_ROLE_HOST : YH_ROLE_ATTENDEE;
+    p->meeting = m;
+    link_tail(&m->head, &m->tail, p);
     m->n_participants++;
     *out = p;
     return 0;
+}
+
+int yh_meeting_waiter_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
+                          yh_participant_t **out)
+{
+    yh_participant_t *p = NULL;
+    int rc = participant_new(reg, name, &p);
+    if (rc < 0)
+        return rc;
+    p->waiting = 1;
+    p->meeting = m;
+    link_tail(&m->wait_head, &m->wait_tail, p);
+    m->n_waiting++;
+    *out = p;
+    return 0;
+}
+
+void yh_meeting_waiter_admit(yh_meeting_t *m, yh_participant_t *p)
+{
+    if (!p->waiting)
+        return;
+    unlink_from(&m->wait_head, &m->wait_tail, p);
+    m->n_waiting--;
+    p->waiting = 0;
+    /* Present from now on: joinedAt is the admission. */
+    yh_meeting_rfc3339_now(p->joined_at, sizeof p->joined_at);
+    link_tail(&m->head, &m->tail, p);
+    m->n_participants++;
 }
 
 void yh_meeting_participant_remove(yh_meeting_t *m, yh_participant_t *p)
 {
     if (!p)
         return;
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        m->head = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-    else
-        m->tail = p->prev;
-    m->n_participants--;
+    if (p->waiting) {
+        unlink_from(&m->wait_head, &m->wait_tail, p);
+        m->n_waiting--;
+    } else {
+        unlink_from(&m->head, &m->tail, p);
+        m->n_participants--;
+    }
     free_tracks(p);
     free(p);
 }
@@ -192,6 +266,24 @@ void yh_meeting_participant_remove(yh_meeting_t *m, yh_participant_t *p)
 yh_participant_t *yh_meeting_participant_find(const yh_meeting_t *m, const char *id)
 {
     for (yh_participant_t *p = m->head; p; p = p->next)
+        if (strcmp(p->id, id) == 0)
+            return p;
+    return NULL;
+}
+
+yh_participant_t *yh_meeting_participant_by_num(const yh_meeting_t *m, uint32_t num)
+{
+    if (num == 0)
+        return NULL;
+    for (yh_participant_t *p = m->head; p; p = p->next)
+        if (p->num == num)
+            return p;
+    return NULL;
+}
+
+yh_participant_t *yh_meeting_waiter_find(const yh_meeting_t *m, const char *id)
+{
+    for (yh_participant_t *p = m->wait_head; p; p = p->next)
         if (strcmp(p->id, id) == 0)
             return p;
     return NULL;
@@ -238,6 +330,33 @@ const char *yh_role_str(yh_role_t r)
 {
     static const char *const names[] = {"host", "cohost", "speaker", "attendee"};
     return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "attendee";
+}
+
+int yh_role_parse(const char *s, yh_role_t *out)
+{
+    for (unsigned i = 0; i <= YH_ROLE_ATTENDEE; i++) {
+        if (strcmp(s, yh_role_str((yh_role_t)i)) == 0) {
+            *out = (yh_role_t)i;
+            return 0;
+        }
+    }
+    return YH_EINVAL;
+}
+
+const char *yh_publish_str(yh_publish_policy_t p)
+{
+    return p == YH_PUBLISH_SPEAKERS ? "speakers" : "everyone";
+}
+
+int yh_publish_parse(const char *s, yh_publish_policy_t *out)
+{
+    if (strcmp(s, "everyone") == 0)
+        *out = YH_PUBLISH_EVERYONE;
+    else if (strcmp(s, "speakers") == 0)
+        *out = YH_PUBLISH_SPEAKERS;
+    else
+        return YH_EINVAL;
+    return 0;
 }
 
 static const char *const source_names[] = {"microphone", "camera", "screen"};

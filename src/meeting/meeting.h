@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meeting/speaker.h"
+
 #define YH_MEETING_NUMBER_MAX 20 /* characters of a meeting number */
 #define YH_MEETING_NAME_MAX 256  /* bytes of a display name (64 characters) */
 #define YH_MEETING_MID_MAX 32
@@ -46,6 +48,15 @@ typedef enum yh_source {
 
 typedef enum yh_media_kind { YH_KIND_AUDIO = 0, YH_KIND_VIDEO = 1 } yh_media_kind_t;
 
+/* MEETING.publish: who may send media. */
+typedef enum yh_publish_policy {
+    YH_PUBLISH_EVERYONE = 0,
+    YH_PUBLISH_SPEAKERS, /* hosts, cohosts and speakers only */
+} yh_publish_policy_t;
+
+/* Bits of yh_participant_t.host_muted, one per source. */
+#define YH_SOURCE_BIT(src) (1u << (unsigned)(src))
+
 typedef enum yh_media_codec {
     YH_CODEC_OPUS = 0,
     YH_CODEC_VP8,
@@ -61,7 +72,12 @@ typedef struct yh_meeting_track {
     yh_participant_t *owner;
     yh_media_kind_t kind;
     yh_source_t source;
+    /* `muted` is what the media plane does (media dropped) and what TRACK
+     * shows; `self_muted` what the publisher asked for. The server adds
+     * host mutes and roll call on top (signal/control.c). */
     uint8_t muted;
+    uint8_t self_muted;
+    uint8_t by_host;                  /* self_muted was set by a moderator (host mute) */
     char mid[YH_MEETING_MID_MAX + 1]; /* on the publisher connection */
     uint32_t ssrc;                    /* 0: learned from the mid extension */
     uint8_t pt;
@@ -101,7 +117,14 @@ struct yh_participant {
     yh_role_t role;
     uint8_t hand;
     uint8_t audio_muted, video_muted;
-    char joined_at[32]; /* RFC 3339, UTC */
+    uint8_t waiting;      /* in the waiting room: on the meeting's waiting list */
+    uint8_t floor;        /* holds the floor (give-floor) */
+    uint8_t host_muted;   /* YH_SOURCE_BIT()s a moderator muted */
+    uint8_t tell_muted;   /* mute-request due after the joined reply */
+    uint64_t hand_seq;    /* raise order while `hand` is up (meeting counter) */
+    char client_kind[16]; /* join's client.kind, "" when not given */
+    int64_t log_row;      /* participation log row (store), 0: none */
+    char joined_at[32];   /* RFC 3339, UTC */
     char resume_token[YH_MEETING_TOKEN_LEN + 1];
     yh_meeting_t *meeting;
     void *conn;             /* the signaling connection; NULL while away */
@@ -127,12 +150,44 @@ struct yh_participant {
     yh_participant_t *prev, *next;
 };
 
+/* A roll call (dispatch meetings): `current` is the site being called,
+ * 0 when no roll call runs. */
+typedef struct yh_rollcall {
+    uint32_t current;    /* participant number */
+    uint32_t starter;    /* the moderator who started it */
+    uint32_t interval_s; /* 10..120 */
+    uint64_t next_at_us; /* monotonic time of the next automatic advance */
+} yh_rollcall_t;
+
+#define YH_MEETING_TITLE_MAX 200
+
 struct yh_meeting {
     char number[YH_MEETING_NUMBER_MAX + 1];
-    char title[YH_MEETING_NUMBER_MAX + 16];
+    char title[YH_MEETING_TITLE_MAX + 1];
     uint32_t room; /* media-plane room id */
+    /* Admitted participants in joining order (the longest present first). */
     yh_participant_t *head, *tail;
     size_t n_participants;
+    /* The waiting room, in arrival order. */
+    yh_participant_t *wait_head, *wait_tail;
+    size_t n_waiting;
+
+    /* Settings and controls (MEETING). */
+    uint8_t locked;
+    uint8_t waiting_room;
+    uint8_t mute_on_entry;
+    uint8_t from_store;   /* a stored meeting, not an ad-hoc one */
+    int max_participants; /* the meeting's own limit, 0: the server's */
+    yh_publish_policy_t publish;
+    uint32_t spotlight; /* participant number, 0: none */
+    yh_rollcall_t rollcall;
+    uint64_t hand_counter;
+    /* participantCount updates for those who see counts are coalesced to
+     * one a second (large webinars). */
+    uint64_t count_sent_us;
+    uint8_t count_dirty;
+    yh_speaker_t speaker; /* active-speaker detection */
+
     yh_meeting_t *prev, *next;
 };
 
@@ -153,17 +208,28 @@ int yh_meeting_number_valid(const char *number, size_t len);
 yh_meeting_t *yh_meeting_find(yh_meetings_t *reg, const char *number);
 /* Opens a meeting (open mode: anyone may create one by joining). */
 int yh_meeting_open(yh_meetings_t *reg, const char *number, yh_meeting_t **out);
-/* Deletes a meeting, which must have no participants left. */
+/* Deletes a meeting, which must have no participants (admitted or
+ * waiting) left. */
 void yh_meeting_close(yh_meetings_t *reg, yh_meeting_t *m);
+yh_meeting_t *yh_meetings_find_room(const yh_meetings_t *reg, uint32_t room);
 
 /* Adds a participant: role host for the first, attendee after; fresh
  * resume token and ICE credentials; audio and video muted until published. */
 int yh_meeting_participant_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
                                yh_participant_t **out);
-/* Unlinks and frees `p` with its tracks; the caller has already told the
- * media plane and the other participants. */
+/* Adds a participant to the waiting room (`waiting` set, not counted in
+ * n_participants, no role decided yet: attendee). */
+int yh_meeting_waiter_add(yh_meetings_t *reg, yh_meeting_t *m, const char *name,
+                          yh_participant_t **out);
+/* Moves a waiting participant to the end of the admitted list. */
+void yh_meeting_waiter_admit(yh_meeting_t *m, yh_participant_t *p);
+/* Unlinks and frees `p` (admitted or waiting) with its tracks; the caller
+ * has already told the media plane and the other participants. */
 void yh_meeting_participant_remove(yh_meeting_t *m, yh_participant_t *p);
+/* Admitted participants only; by id or by number. NULL if none. */
 yh_participant_t *yh_meeting_participant_find(const yh_meeting_t *m, const char *id);
+yh_participant_t *yh_meeting_participant_by_num(const yh_meeting_t *m, uint32_t num);
+yh_participant_t *yh_meeting_waiter_find(const yh_meeting_t *m, const char *id);
 /* Searches every meeting (resume tokens, transport ids). NULL if none. */
 yh_participant_t *yh_meetings_find_token(const yh_meetings_t *reg, const char *token);
 yh_participant_t *yh_meetings_find_transport(const yh_meetings_t *reg, uint32_t transport,
@@ -195,7 +261,24 @@ int yh_meeting_slots_changed(const yh_participant_t *p);
 void yh_meeting_slots_mark_offered(yh_participant_t *p);
 size_t yh_meeting_slots_active(const yh_participant_t *p);
 
+/* ---- floor.c: hands, floor and roll call order (pure) ------------------ */
+/* Raises (stamps the raise order) or lowers a hand. Returns 1 on change. */
+int yh_meeting_hand_set(yh_meeting_t *m, yh_participant_t *p, int raised);
+/* The raised hands in raise order: fills up to `cap` pointers, returns how
+ * many hands are up (may exceed cap). */
+size_t yh_meeting_hands(const yh_meeting_t *m, const yh_participant_t **out, size_t cap);
+/* A roll-call site: an admitted participant who does not moderate. */
+int yh_meeting_is_site(const yh_participant_t *p);
+/* The site that follows participant number `after` in joining order,
+ * wrapping around; `after` 0 or gone: the first site. NULL: no site. A
+ * lone site follows itself. */
+yh_participant_t *yh_meeting_site_next(const yh_meeting_t *m, uint32_t after);
+
 const char *yh_role_str(yh_role_t r);
+/* 0 and the role in *out, or YH_EINVAL. */
+int yh_role_parse(const char *s, yh_role_t *out);
+const char *yh_publish_str(yh_publish_policy_t p);
+int yh_publish_parse(const char *s, yh_publish_policy_t *out);
 const char *yh_source_str(yh_source_t s);
 /* 0 and the source in *out, or YH_EINVAL. */
 int yh_source_parse(const char *s, yh_source_t *out);

@@ -101,9 +101,7 @@ void yh_sig_refresh_flags(yh_participant_t *p)
         return;
     p->audio_muted = audio;
     p->video_muted = video;
-    yh_sig_broadcast(
-        p->meeting, NULL,
-        yh_sig_event("participant-updated", "participant", yh_sig_participant_json(p)));
+    yh_sig_participant_updated(p);
 }
 
 /* ---- publishing ------------------------------------------------------------ */
@@ -177,16 +175,22 @@ static yh_sfu_codec_t sfu_codec(yh_media_codec_t c)
                                : YH_SFU_CODEC_H264;
 }
 
+/* The source a publish request gives a mid, or the default. */
+static yh_source_t declared_source(const yh_sig_req_t *r, const yh_sdp_pub_media_t *pm)
+{
+    for (size_t i = 0; i < r->u.publish.n_tracks; i++) {
+        const yh_sig_pub_track_t *pt = &r->u.publish.tracks[i];
+        if (pt->has_source && strcmp(pt->mid, pm->mid) == 0)
+            return pt->source;
+    }
+    return pm->kind == YH_SDP_KIND_AUDIO ? YH_SOURCE_MICROPHONE : YH_SOURCE_CAMERA;
+}
+
 static void track_fill(yh_meeting_track_t *t, const yh_sdp_pub_media_t *pm, yh_media_codec_t c,
                        const yh_sig_req_t *r)
 {
     t->kind = pm->kind == YH_SDP_KIND_AUDIO ? YH_KIND_AUDIO : YH_KIND_VIDEO;
-    t->source = t->kind == YH_KIND_AUDIO ? YH_SOURCE_MICROPHONE : YH_SOURCE_CAMERA;
-    for (size_t i = 0; i < r->u.publish.n_tracks; i++) {
-        const yh_sig_pub_track_t *pt = &r->u.publish.tracks[i];
-        if (pt->has_source && strcmp(pt->mid, pm->mid) == 0)
-            t->source = pt->source;
-    }
+    t->source = declared_source(r, pm);
     snprintf(t->mid, sizeof t->mid, "%s", pm->mid);
     t->ssrc = pm->ssrc;
     t->pt = pm->codec.pt;
@@ -210,6 +214,12 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
     if (rc < 0)
         return rc;
     track_fill(t, pm, codec, r);
+    /* A source a host muted starts muted (mute-all, muteOnEntry). */
+    if (p->host_muted & YH_SOURCE_BIT(t->source)) {
+        t->self_muted = 1;
+        t->by_host = 1;
+    }
+    t->muted = (uint8_t)yh_sig_track_blocked(t);
     if (s->sfu) {
         yh_sfu_track_params_t tp;
         memset(&tp, 0, sizeof tp);
@@ -224,6 +234,8 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
         rc = yh_sfu_track_add(s->sfu, &tp);
+        if (rc == 0 && t->muted && (rc = yh_sfu_track_set_muted(s->sfu, t->num, 1)) < 0)
+            yh_sfu_track_remove(s->sfu, t->num);
         if (rc < 0) {
             yh_meeting_track_remove(p, t);
             return rc;
@@ -282,6 +294,23 @@ static void stop_missing(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_t
     }
 }
 
+/* One screen share per meeting: a new screen video track is refused while
+ * someone else's (or another of one's own) is on. */
+static int screen_busy(const yh_participant_t *p, const yh_sdp_pub_t *pub, const yh_sig_req_t *r)
+{
+    for (unsigned i = 0; i < pub->n_media; i++) {
+        const yh_sdp_pub_media_t *pm = &pub->media[i];
+        if (!media_usable(pm) || pm->kind != YH_SDP_KIND_VIDEO ||
+            declared_source(r, pm) != YH_SOURCE_SCREEN || yh_meeting_track_by_mid(p, pm->mid))
+            continue;
+        for (const yh_participant_t *q = p->meeting->head; q; q = q->next)
+            for (const yh_meeting_track_t *t = q->tracks; t; t = t->next)
+                if (t->kind == YH_KIND_VIDEO && t->source == YH_SOURCE_SCREEN)
+                    return 1;
+    }
+    return 0;
+}
+
 int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t *r, json_t **reply,
                          yh_sig_err_t *err)
 {
@@ -301,6 +330,11 @@ int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t
             snprintf(why, sizeof why, "answer too large");
         snprintf(err->message, sizeof err->message, "unsupported SDP: %s", why);
         return rc;
+    }
+    if (screen_busy(p, s->pub, r)) {
+        err->code = "busy";
+        snprintf(err->message, sizeof err->message, "someone else is sharing a screen");
+        return YH_EEXISTS;
     }
     p->pub_version++;
     if (!p->pub_transport && (rc = pub_transport_create(s, p, s->pub)) < 0) {

@@ -125,16 +125,21 @@ static int parse_join(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
     const char *why = NULL;
     if (yh_sig_name_normalize(name, name_len, r->u.join.name, sizeof r->u.join.name, &why) < 0)
         return fail(e, "%s", why);
-    /* passcode, token and client are accepted and not used yet (open mode),
-     * but they must have the documented types. */
-    const char *ignored = NULL;
-    if ((rc = get_str(o, "passcode", 0, 0, 256, &ignored, NULL, e)) < 0)
+    if ((rc = get_str(o, "passcode", 0, 0, 256, &r->u.join.passcode, NULL, e)) < 0)
         return rc;
-    if ((rc = get_str(o, "token", 0, 0, 4096, &ignored, NULL, e)) < 0)
+    if ((rc = get_str(o, "token", 0, 0, 4096, &r->u.join.token, NULL, e)) < 0)
         return rc;
     json_t *client = json_object_get(o, "client");
     if (client && !json_is_object(client) && !json_is_null(client))
         return fail(e, "field 'client' must be an object");
+    /* client.kind is kept for the participation log; an unexpected value
+     * is logged as given (bounded), not refused. */
+    if (json_is_object(client)) {
+        rc = get_str(client, "kind", 0, 1, YH_SIG_CLIENT_KIND_MAX, &r->u.join.client_kind, NULL, e);
+        if (rc < 0)
+            return fail(e, "field 'client.kind' must be a string of 1..%d bytes",
+                        YH_SIG_CLIENT_KIND_MAX);
+    }
     return 0;
 }
 
@@ -250,10 +255,133 @@ static int parse_chat(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
     return get_str(o, "to", 0, 1, 32, &r->u.chat.to, NULL, e);
 }
 
+/* Fields of moderate actions. Each reader leaves its default when the
+ * field is absent. */
+static int mod_participant(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    return get_str(o, "participant", 1, 1, 32, &r->u.moderate.participant, NULL, e);
+}
+
+static int mod_source(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    int rc = mod_participant(o, r, e);
+    int present = 0;
+    if (rc == 0)
+        rc = get_source(o, "source", &r->u.moderate.source, &present, e);
+    return rc;
+}
+
+static int mod_role(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    const char *role = NULL;
+    int rc = mod_participant(o, r, e);
+    if (rc == 0)
+        rc = get_str(o, "role", 1, 1, 16, &role, NULL, e);
+    if (rc < 0)
+        return rc;
+    if (yh_role_parse(role, &r->u.moderate.role) < 0)
+        return fail(e, "field 'role' must be \"host\", \"cohost\", \"speaker\" or \"attendee\"");
+    return 0;
+}
+
+/* spotlight: a participant, or null / absent to clear it. */
+static int mod_spotlight(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    return get_str(o, "participant", 0, 1, 32, &r->u.moderate.participant, NULL, e);
+}
+
+static int mod_interval(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    json_t *v = json_object_get(o, "interval");
+    if (!v)
+        return fail(e, "field 'interval' is required");
+    if (!json_is_integer(v) || json_integer_value(v) < YH_SIG_ROLL_CALL_MIN ||
+        json_integer_value(v) > YH_SIG_ROLL_CALL_MAX)
+        return fail(e, "field 'interval' must be an integer %d..%d", YH_SIG_ROLL_CALL_MIN,
+                    YH_SIG_ROLL_CALL_MAX);
+    r->u.moderate.interval = (int)json_integer_value(v);
+    return 0;
+}
+
+static int mod_floor(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    int rc = mod_participant(o, r, e);
+    if (rc < 0 || !json_object_get(o, "exclusive"))
+        return rc;
+    return get_bool(o, "exclusive", &r->u.moderate.exclusive, e);
+}
+
+static int opt_bool(json_t *o, const char *key, int *out, yh_sig_err_t *e)
+{
+    return json_object_get(o, key) ? get_bool(o, key, out, e) : 0;
+}
+
+static int mod_settings(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
+{
+    const char *publish = NULL;
+    int rc = opt_bool(o, "waitingRoom", &r->u.moderate.waiting_room, e);
+    if (rc == 0)
+        rc = opt_bool(o, "muteOnEntry", &r->u.moderate.mute_on_entry, e);
+    if (rc == 0)
+        rc = get_str(o, "publish", 0, 1, 16, &publish, NULL, e);
+    if (rc < 0)
+        return rc;
+    if (publish) {
+        yh_publish_policy_t pol;
+        if (yh_publish_parse(publish, &pol) < 0)
+            return fail(e, "field 'publish' must be \"everyone\" or \"speakers\"");
+        r->u.moderate.publish = (int)pol;
+    }
+    if (r->u.moderate.waiting_room < 0 && r->u.moderate.mute_on_entry < 0 &&
+        r->u.moderate.publish < 0)
+        return fail(e, "settings: give 'waitingRoom', 'muteOnEntry' or 'publish'");
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    parse_fn parse; /* NULL: no fields */
+} actions[YH_MOD__COUNT] = {
+    [YH_MOD_MUTE] = {"mute", mod_source},
+    [YH_MOD_MUTE_ALL] = {"mute-all", NULL},
+    [YH_MOD_ASK_UNMUTE] = {"ask-unmute", mod_source},
+    [YH_MOD_REMOVE] = {"remove", mod_participant},
+    [YH_MOD_ADMIT] = {"admit", mod_participant},
+    [YH_MOD_DENY] = {"deny", mod_participant},
+    [YH_MOD_SET_ROLE] = {"set-role", mod_role},
+    [YH_MOD_SPOTLIGHT] = {"spotlight", mod_spotlight},
+    [YH_MOD_LOCK] = {"lock", NULL},
+    [YH_MOD_UNLOCK] = {"unlock", NULL},
+    [YH_MOD_END] = {"end", NULL},
+    [YH_MOD_ROLL_CALL_START] = {"roll-call-start", mod_interval},
+    [YH_MOD_ROLL_CALL_STOP] = {"roll-call-stop", NULL},
+    [YH_MOD_ROLL_CALL_NEXT] = {"roll-call-next", NULL},
+    [YH_MOD_GIVE_FLOOR] = {"give-floor", mod_floor},
+    [YH_MOD_SETTINGS] = {"settings", mod_settings},
+};
+
+const char *yh_sig_action_name(yh_mod_action_t a)
+{
+    return (unsigned)a < YH_MOD__COUNT ? actions[a].name : "?";
+}
+
 static int parse_moderate(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
 {
     const char *action = NULL;
-    return get_str(o, "action", 1, 1, 32, &action, NULL, e);
+    int rc = get_str(o, "action", 1, 1, 32, &action, NULL, e);
+    if (rc < 0)
+        return rc;
+    r->u.moderate.source = YH_SOURCE_MICROPHONE;
+    r->u.moderate.waiting_room = r->u.moderate.mute_on_entry = r->u.moderate.publish = -1;
+    for (unsigned a = 0; a < YH_MOD__COUNT; a++) {
+        if (strcmp(actions[a].name, action) == 0) {
+            r->u.moderate.action = (yh_mod_action_t)a;
+            return actions[a].parse ? actions[a].parse(o, r, e) : 0;
+        }
+    }
+    char q[48];
+    snprintf(q, sizeof q, "%.40s", action);
+    return fail(e, "unknown moderate action '%s'", q);
 }
 
 /* The message table: the protocol name of each type and its validator.

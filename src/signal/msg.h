@@ -31,6 +31,31 @@ typedef enum yh_sig_type {
     YH_SIG__COUNT
 } yh_sig_type_t;
 
+/* moderate {action}: hosts' and cohosts' controls (docs/protocol.md). */
+typedef enum yh_mod_action {
+    YH_MOD_MUTE = 0,
+    YH_MOD_MUTE_ALL,
+    YH_MOD_ASK_UNMUTE,
+    YH_MOD_REMOVE,
+    YH_MOD_ADMIT,
+    YH_MOD_DENY,
+    YH_MOD_SET_ROLE,
+    YH_MOD_SPOTLIGHT,
+    YH_MOD_LOCK,
+    YH_MOD_UNLOCK,
+    YH_MOD_END,
+    YH_MOD_ROLL_CALL_START,
+    YH_MOD_ROLL_CALL_STOP,
+    YH_MOD_ROLL_CALL_NEXT,
+    YH_MOD_GIVE_FLOOR,
+    YH_MOD_SETTINGS,
+    YH_MOD__COUNT
+} yh_mod_action_t;
+
+#define YH_SIG_ROLL_CALL_MIN 10 /* seconds */
+#define YH_SIG_ROLL_CALL_MAX 120
+#define YH_SIG_CLIENT_KIND_MAX 15
+
 #define YH_SIG_MAX_PUB_TRACKS 64
 #define YH_SIG_NAME_CHARS 64 /* display name, characters */
 #define YH_SIG_CHAT_MAX 4096 /* chat text, bytes */
@@ -53,6 +78,9 @@ typedef struct yh_sig_req {
         struct {
             const char *meeting;
             char name[YH_MEETING_NAME_MAX + 1]; /* trimmed; "Guest" if empty */
+            const char *passcode;               /* NULL: none given */
+            const char *token;                  /* NULL: none given */
+            const char *client_kind;            /* NULL: none given */
         } join;
         struct {
             const char *token;
@@ -81,6 +109,16 @@ typedef struct yh_sig_req {
             const char *text;
             const char *to; /* NULL: everyone */
         } chat;
+        struct {
+            yh_mod_action_t action;
+            const char *participant; /* NULL when absent or null */
+            yh_source_t source;      /* mute, ask-unmute; microphone by default */
+            yh_role_t role;          /* set-role */
+            int interval;            /* roll-call-start, seconds */
+            int exclusive;           /* give-floor; 0 by default */
+            /* settings: -1 when absent. */
+            int waiting_room, mute_on_entry, publish;
+        } moderate;
     } u;
 } yh_sig_req_t;
 
@@ -100,8 +138,9 @@ typedef struct yh_sig_err {
 int yh_sig_req_parse(const char *text, size_t len, yh_sig_req_t *req, yh_sig_err_t *err);
 void yh_sig_req_free(yh_sig_req_t *req);
 
-/* The protocol name of a type ("join", ...). */
+/* The protocol name of a type ("join", ...) and of a moderate action. */
 const char *yh_sig_type_name(yh_sig_type_t t);
+const char *yh_sig_action_name(yh_mod_action_t a);
 
 /* Trims ASCII white space and checks a display name: UTF-8 (already
  * guaranteed by the JSON parser), no control characters, at most

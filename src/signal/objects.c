@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "meeting/roles.h"
 #include "signal/signal_int.h"
 
 json_t *yh_sig_participant_json(const yh_participant_t *p)
@@ -13,13 +14,42 @@ json_t *yh_sig_participant_json(const yh_participant_t *p)
                      "videoMuted", p->video_muted, "joinedAt", p->joined_at);
 }
 
-json_t *yh_sig_meeting_json(const yh_meeting_t *m)
+static json_t *pid_or_null(uint32_t num)
 {
-    /* Open mode (issue 4 adds meeting control): nothing is locked, anyone
-     * may publish, no spotlight, no roll call. */
-    return json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:n, s:n}", "number", m->number, "title",
-                     m->title, "locked", 0, "waitingRoom", 0, "publish", "everyone", "muteOnEntry",
-                     0, "spotlight", "rollCall");
+    if (!num)
+        return json_null();
+    char id[16];
+    snprintf(id, sizeof id, "p%u", (unsigned)num);
+    return json_string(id);
+}
+
+/* The hand queue a moderator sees: ids in raise order. */
+#define HANDS_MAX 256
+
+static json_t *hands_json(const yh_meeting_t *m)
+{
+    const yh_participant_t *hands[HANDS_MAX];
+    size_t n = yh_meeting_hands(m, hands, HANDS_MAX);
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n && i < HANDS_MAX; i++)
+        json_array_append_new(arr, json_string(hands[i]->id));
+    return arr;
+}
+
+json_t *yh_sig_meeting_json(const yh_meeting_t *m, const yh_participant_t *viewer)
+{
+    json_t *rc = json_null();
+    if (m->rollcall.current)
+        rc = json_pack("{s:i, s:o}", "interval", (int)m->rollcall.interval_s, "current",
+                       pid_or_null(m->rollcall.current));
+    json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:o, s:o, s:I}", "number", m->number,
+                          "title", m->title, "locked", m->locked, "waitingRoom", m->waiting_room,
+                          "publish", yh_publish_str(m->publish), "muteOnEntry", m->mute_on_entry,
+                          "spotlight", pid_or_null(m->spotlight), "rollCall", rc,
+                          "participantCount", (json_int_t)m->n_participants);
+    if (o && viewer && yh_role_can(viewer->role, m->publish, YH_PERM_SEE_QUEUE))
+        json_object_set_new(o, "hands", hands_json(m));
+    return o;
 }
 
 json_t *yh_sig_track_json(const yh_meeting_track_t *t)
@@ -109,4 +139,25 @@ void yh_sig_send_error(yh_signal_conn_t *c, json_t *id, const char *code, const 
     if (e && id)
         json_object_set(e, "id", id);
     yh_sig_send(c, e);
+}
+
+void yh_sig_send_to(yh_participant_t *p, json_t *msg)
+{
+    if (p && p->conn)
+        yh_sig_send(yh_sig_conn_of(p), msg);
+    else
+        json_decref(msg);
+}
+
+void yh_sig_send_close(yh_signal_conn_t *c, json_t *msg, int code, const char *reason)
+{
+    if (!c) {
+        json_decref(msg);
+        return;
+    }
+    yh_sig_send(c, msg);
+    if (!c->closing && !c->dead) {
+        c->closing = 1;
+        c->ops.close(c->ctx, code, reason);
+    }
 }

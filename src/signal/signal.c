@@ -35,6 +35,7 @@ static void leave(yh_signal_t *s)
                 s->conns = c->next;
             if (c->next)
                 c->next->prev = c->prev;
+            json_decref(c->join_id);
             free(c);
         }
         c = next;
@@ -51,6 +52,36 @@ static void on_timer(uv_timer_t *t)
 static void timer_free(uv_handle_t *h)
 {
     free(h);
+}
+
+void yh_sig_ctl_timer_cb(uv_timer_t *t)
+{
+    yh_signal_t *s = t->data;
+    if (!s)
+        return;
+    enter(s);
+    yh_sig_tick(s, yh_now_us());
+    leave(s);
+}
+
+/* A libuv timer that does not keep the loop alive by itself. */
+static uv_timer_t *timer_new(uv_loop_t *loop, yh_signal_t *s)
+{
+    uv_timer_t *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    uv_timer_init(loop, t);
+    t->data = s;
+    uv_unref((uv_handle_t *)t);
+    return t;
+}
+
+static void timer_close(uv_timer_t *t)
+{
+    if (t) {
+        t->data = NULL;
+        uv_close((uv_handle_t *)t, timer_free);
+    }
 }
 
 static int copy_config(yh_signal_t *s, const yh_signal_config_t *cfg)
@@ -71,6 +102,7 @@ static int copy_config(yh_signal_t *s, const yh_signal_config_t *cfg)
     s->n_ips = (size_t)n;
     s->media_port = cfg->media_port;
     s->max_participants = cfg->max_participants;
+    s->no_adhoc = cfg->no_adhoc;
     return 0;
 }
 
@@ -91,19 +123,16 @@ int yh_signal_create(uv_loop_t *loop, const yh_signal_config_t *cfg, yh_signal_t
     s->sub_answer = malloc(sizeof *s->sub_answer);
     s->slots = calloc(YH_MEETING_MAX_SLOTS, sizeof *s->slots);
     s->buf = malloc(YH_SIGNAL_SDP_BUF);
-    s->timer = malloc(sizeof *s->timer);
     rc = YH_ENOMEM;
-    if (!s->sdp || !s->pub || !s->sub_answer || !s->slots || !s->buf || !s->timer)
+    if (!s->sdp || !s->pub || !s->sub_answer || !s->slots || !s->buf)
         goto fail;
-    uv_timer_init(loop, s->timer);
-    s->timer->data = s;
-    /* The sweep alone must not keep the loop running at shutdown. */
-    uv_unref((uv_handle_t *)s->timer);
+    /* Neither the sweep nor the roll call may keep the loop running at
+     * shutdown. */
+    if (!(s->timer = timer_new(loop, s)) || !(s->ctl_timer = timer_new(loop, s)))
+        goto fail;
     *out = s;
     return 0;
 fail:
-    free(s->timer);
-    s->timer = NULL;
     yh_signal_destroy(s);
     return rc;
 }
@@ -113,6 +142,34 @@ void yh_signal_attach_sfu(yh_signal_t *s, yh_sfu_t *sfu)
     s->sfu = sfu;
 }
 
+void yh_signal_attach_store(yh_signal_t *s, yh_store_t *store)
+{
+    s->store = store;
+}
+
+void yh_signal_attach_secret(yh_signal_t *s, const yh_auth_secret_t *secret)
+{
+    s->secret = secret;
+}
+
+int yh_signal_meeting_end(yh_signal_t *s, const char *number)
+{
+    yh_meeting_t *m = yh_meeting_find(&s->reg, number);
+    if (!m)
+        return YH_ENOTFOUND;
+    enter(s);
+    yh_sig_meeting_end(s, m);
+    yh_sig_meeting_done(s, m);
+    leave(s);
+    return 0;
+}
+
+size_t yh_signal_meeting_count(yh_signal_t *s, const char *number)
+{
+    const yh_meeting_t *m = yh_meeting_find(&s->reg, number);
+    return m ? m->n_participants : 0;
+}
+
 void yh_signal_destroy(yh_signal_t *s)
 {
     if (!s)
@@ -120,14 +177,13 @@ void yh_signal_destroy(yh_signal_t *s)
     yh_signal_conn_t *c = s->conns;
     while (c) {
         yh_signal_conn_t *next = c->next;
+        json_decref(c->join_id);
         free(c);
         c = next;
     }
     yh_meetings_free(&s->reg);
-    if (s->timer) {
-        s->timer->data = NULL;
-        uv_close((uv_handle_t *)s->timer, timer_free);
-    }
+    timer_close(s->timer);
+    timer_close(s->ctl_timer);
     free(s->sdp);
     free(s->pub);
     free(s->sub_answer);
@@ -171,7 +227,13 @@ void yh_signal_conn_closed(yh_signal_t *s, yh_signal_conn_t *c)
     enter(s);
     c->dead = 1;
     yh_participant_t *p = c->p;
-    if (p) {
+    if (p && p->waiting) {
+        /* Nobody waits without a connection: no resume from the waiting
+         * room. */
+        yh_meeting_t *m = p->meeting;
+        yh_sig_participant_remove(s, p, "disconnected");
+        yh_sig_meeting_done(s, m);
+    } else if (p) {
         c->p = NULL;
         p->conn = NULL;
         p->away_since_us = yh_now_us();
@@ -188,15 +250,30 @@ void yh_signal_conn_closed(yh_signal_t *s, yh_signal_conn_t *c)
 void yh_sig_participant_remove(yh_signal_t *s, yh_participant_t *p, const char *reason)
 {
     yh_meeting_t *m = p->meeting;
+    yh_signal_conn_t *c = yh_sig_conn_of(p);
+    if (p->waiting) {
+        YH_LOGI("signal", "%s left the waiting room of %s (%s)", p->id, m->number, reason);
+        yh_sig_broadcast_moderators(m, json_pack("{s:s, s:s, s:s}", "type", "participant-left",
+                                                 "id", p->id, "reason", reason));
+        if (c)
+            c->p = NULL;
+        yh_meeting_participant_remove(m, p);
+        return;
+    }
     YH_LOGI("signal", "%s left meeting %s (%s)", p->id, m->number, reason);
+    yh_sig_before_leave(s, p);
+    yh_sig_log_close(s, p);
     yh_sig_media_release(s, p);
     json_t *ev =
         json_pack("{s:s, s:s, s:s}", "type", "participant-left", "id", p->id, "reason", reason);
-    yh_sig_broadcast(m, p, ev);
-    yh_signal_conn_t *c = yh_sig_conn_of(p);
+    yh_sig_broadcast_about(m, p, p, ev);
     if (c)
         c->p = NULL;
+    uint32_t num = p->num;
+    yh_role_t role = p->role;
+    int hand = p->hand;
     yh_meeting_participant_remove(m, p);
+    yh_sig_after_leave(s, m, num, role, hand);
 }
 
 void yh_signal_expire(yh_signal_t *s, uint64_t now_us)
@@ -252,9 +329,18 @@ static void on_transport_state(void *ctx, uint32_t transport, yh_sfu_tstate_t st
     leave(s);
 }
 
+static void on_audio_levels(void *ctx, uint32_t room, const yh_sfu_level_t *levels, size_t n)
+{
+    yh_signal_t *s = ctx;
+    enter(s);
+    yh_sig_audio_levels(s, room, levels, n, yh_now_us());
+    leave(s);
+}
+
 void yh_signal_sfu_listener(yh_signal_t *s, yh_sfu_listener_t *out)
 {
     memset(out, 0, sizeof *out);
     out->ctx = s;
     out->transport_state = on_transport_state;
+    out->audio_levels = on_audio_levels;
 }

@@ -16,6 +16,10 @@
 #define YH_SIGNAL_MAX_CANDIDATES 4
 
 typedef struct yh_signal yh_signal_t;
+/* The meeting store (store/store.h); signaling only borrows it. */
+typedef struct yh_store yh_store_t;
+/* The server secret that signs join tokens (auth/auth.h). */
+typedef struct yh_auth_secret yh_auth_secret_t;
 
 typedef struct yh_signal_config {
     /* Host candidate addresses the server puts in its SDP (the announced
@@ -24,12 +28,30 @@ typedef struct yh_signal_config {
     int n_candidate_ips;
     uint16_t media_port;
     const char *fingerprint; /* SHA-256 of the DTLS certificate, "AB:CD:.." */
-    int max_participants;    /* per meeting */
+    int max_participants;    /* per meeting, 0: no limit */
+    /* 1: a number that is not a stored meeting is not-found. 0 (the
+     * default): it is opened ad hoc by its first join (open mode). */
+    int no_adhoc;
 } yh_signal_config_t;
 
 int yh_signal_create(uv_loop_t *loop, const yh_signal_config_t *cfg, yh_signal_t **out);
 /* The media plane to drive; set once, before the first connection. */
 void yh_signal_attach_sfu(yh_signal_t *s, yh_sfu_t *sfu);
+/* The store of meetings, passcodes, settings and the participation log;
+ * set once, before the first connection. NULL (the default): open mode
+ * only, every meeting number is opened ad hoc by its first join. */
+void yh_signal_attach_store(yh_signal_t *s, yh_store_t *store);
+/* The secret to verify join tokens with (borrowed; outlives `s`). NULL
+ * (the default): a join with a token is refused as unauthorized. */
+void yh_signal_attach_secret(yh_signal_t *s, const yh_auth_secret_t *secret);
+/* Ends meeting `number` if it is live (DELETE /api/meetings/{number}):
+ * everyone gets `ended {}` and is disconnected, and the store marks it
+ * ended. YH_ENOTFOUND when nobody is in it (the store is not touched
+ * then). */
+int yh_signal_meeting_end(yh_signal_t *s, const char *number);
+/* Participants in meeting `number` now (admitted, not waiting); 0 when it
+ * is not live. */
+size_t yh_signal_meeting_count(yh_signal_t *s, const char *number);
 /* Listener structs to hand to yh_http_create and yh_sfu_start. */
 void yh_signal_http_listener(yh_signal_t *s, yh_http_listener_t *out);
 void yh_signal_sfu_listener(yh_signal_t *s, yh_sfu_listener_t *out);

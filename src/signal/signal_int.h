@@ -23,7 +23,8 @@ struct yh_signal_conn {
     yh_signal_t *s;
     yh_signal_conn_ops_t ops;
     void *ctx;
-    yh_participant_t *p; /* NULL until joined */
+    yh_participant_t *p; /* NULL until joined (or waiting) */
+    json_t *join_id;     /* the id of a join waiting for admission, owned */
     uint8_t closing;     /* a close was requested: ignore further input */
     uint8_t dead;        /* the transport is gone; freed after dispatch */
     yh_signal_conn_t *prev, *next;
@@ -45,6 +46,12 @@ struct yh_signal {
     int depth;         /* dispatch nesting: defer freeing connections */
     uv_timer_t *timer; /* resume expiry sweep; freed in its close cb */
     int timer_on;
+    /* Roll call advances and coalesced count updates; freed in its close
+     * callback. */
+    uv_timer_t *ctl_timer;
+    struct yh_store *store;              /* NULL: open mode only */
+    const struct yh_auth_secret *secret; /* join tokens; NULL: refused */
+    int no_adhoc;                        /* unknown numbers are not-found */
 
     /* Scratch space for SDP work (large: never on the stack). */
     yh_sdp_t *sdp;
@@ -56,7 +63,9 @@ struct yh_signal {
 
 /* ---- objects.c: protocol objects and sending ---------------------------- */
 json_t *yh_sig_participant_json(const yh_participant_t *p);
-json_t *yh_sig_meeting_json(const yh_meeting_t *m);
+/* MEETING as `viewer` sees it (moderators also get the hand queue);
+ * viewer NULL: the public view. */
+json_t *yh_sig_meeting_json(const yh_meeting_t *m, const yh_participant_t *viewer);
 json_t *yh_sig_track_json(const yh_meeting_track_t *t);
 /* {"type": type} plus one member `key` (stolen value), or just the type. */
 json_t *yh_sig_event(const char *type, const char *key, json_t *value);
@@ -66,6 +75,10 @@ void yh_sig_send(yh_signal_conn_t *c, json_t *msg);
  * `except` (may be NULL). */
 void yh_sig_broadcast(yh_meeting_t *m, const yh_participant_t *except, json_t *msg);
 void yh_sig_send_error(yh_signal_conn_t *c, json_t *id, const char *code, const char *message);
+/* Sends `msg` to one participant when connected (released either way). */
+void yh_sig_send_to(yh_participant_t *p, json_t *msg);
+/* Sends, then asks the connection's owner to close it with `code`. */
+void yh_sig_send_close(yh_signal_conn_t *c, json_t *msg, int code, const char *reason);
 /* Copies a NUL-terminated string; YH_ENOSPACE (dst emptied) if too long. */
 static inline int yh_sig_copy(char *dst, size_t cap, const char *src)
 {
@@ -118,7 +131,100 @@ int yh_sig_media_set_muted(yh_signal_t *s, yh_meeting_track_t *t, int muted);
  * when they change. */
 void yh_sig_refresh_flags(yh_participant_t *p);
 
+/* ---- control.c: who sees what, mutes, roles, leaving --------------------- */
+/* 1 when `viewer` sees `subject`'s participant entry (roles.h). */
+int yh_sig_sees(const yh_participant_t *viewer, const yh_participant_t *subject);
+/* Sends `msg` (released) to every connected admitted participant who sees
+ * `subject`, but `except` (may be NULL). */
+void yh_sig_broadcast_about(yh_meeting_t *m, const yh_participant_t *subject,
+                            const yh_participant_t *except, json_t *msg);
+/* Sends `msg` (released) to the connected moderators. */
+void yh_sig_broadcast_moderators(yh_meeting_t *m, json_t *msg);
+/* participant-updated {p} to everyone who sees p. */
+void yh_sig_participant_updated(yh_participant_t *p);
+/* meeting-updated to everyone, each with their view of MEETING. */
+void yh_sig_meeting_updated(yh_meeting_t *m);
+/* meeting-updated to the moderators only (the hand queue changed). */
+void yh_sig_hands_updated(yh_meeting_t *m);
+/* meeting-updated to those who see a count instead of entries, but
+ * `except` (may be NULL): at once, or coalesced when one went out less
+ * than a second ago (the control timer sends it then). */
+void yh_sig_count_updated(yh_signal_t *s, yh_meeting_t *m, const yh_participant_t *except);
+/* Brings a track's server mute (host mute, roll call, own mute) in line:
+ * media plane, track-updated. Returns 1 when it changed. */
+int yh_sig_track_apply(yh_signal_t *s, yh_meeting_track_t *t);
+/* 1 when the server should drop `t`'s media now. */
+int yh_sig_track_blocked(const yh_meeting_track_t *t);
+/* Every track of `p`, then its audioMuted/videoMuted flags. */
+void yh_sig_participant_apply(yh_signal_t *s, yh_participant_t *p);
+void yh_sig_meeting_apply(yh_signal_t *s, yh_meeting_t *m);
+/* A moderator's mute of `p`'s `source`: locked until ask-unmute or the
+ * floor; the client is told with mute-request. */
+void yh_sig_host_mute(yh_signal_t *s, yh_participant_t *p, yh_source_t source);
+/* Changes a role with every consequence: visibility for attendees,
+ * publish policy, moderator views, roll call; participant-updated. */
+void yh_sig_set_role(yh_signal_t *s, yh_participant_t *p, yh_role_t role);
+/* The publish policy changed from `old`: visibility, attendees' media. */
+void yh_sig_policy_changed(yh_signal_t *s, yh_meeting_t *m, yh_publish_policy_t old);
+/* An admitted participant is about to go: roll call. Called by
+ * yh_sig_participant_remove. */
+void yh_sig_before_leave(yh_signal_t *s, yh_participant_t *p);
+/* After it went: spotlight, host transfer, hand queue, counts. */
+void yh_sig_after_leave(yh_signal_t *s, yh_meeting_t *m, uint32_t num, yh_role_t role, int hand);
+/* Ends the meeting: ended {} to everyone (admitted and waiting), their
+ * connections closed, all participants removed. The meeting itself is
+ * deleted by yh_sig_meeting_done. */
+void yh_sig_meeting_end(yh_signal_t *s, yh_meeting_t *m);
+/* A waiting participant enters (admit): joined to it, events to others. */
+void yh_sig_admit(yh_signal_t *s, yh_participant_t *p);
+/* The joined reply for `p` as it sees the meeting (no id). */
+json_t *yh_sig_joined_json(const yh_participant_t *p);
+/* What is due at `now_us`: roll calls advance, coalesced count updates go
+ * out; then the control timer is armed for the next. */
+void yh_sig_tick(yh_signal_t *s, uint64_t now_us);
+/* Arms the control timer for the earliest thing due (or stops it). */
+void yh_sig_arm(yh_signal_t *s, uint64_t now_us);
+/* The audio levels of a room (sfu listener), at `now_us`. */
+void yh_sig_audio_levels(yh_signal_t *s, uint32_t room, const yh_sfu_level_t *levels, size_t n,
+                         uint64_t now_us);
+
+/* ---- floor.c: hands, floor, roll call -------------------------------------- */
+void yh_sig_hand(yh_signal_t *s, yh_participant_t *p, int raised);
+/* give-floor; exclusive revokes the other floor holders. */
+void yh_sig_give_floor(yh_signal_t *s, yh_participant_t *p, int exclusive);
+int yh_sig_rollcall_start(yh_signal_t *s, yh_participant_t *by, int interval_s, uint64_t now_us);
+/* Moves to the next site now (stops when none is left). */
+void yh_sig_rollcall_next(yh_signal_t *s, yh_meeting_t *m, uint64_t now_us);
+void yh_sig_rollcall_stop(yh_signal_t *s, yh_meeting_t *m);
+/* The control timer's callback (signal.c: guards re-entrancy). */
+void yh_sig_ctl_timer_cb(uv_timer_t *t);
+/* 1 when a running roll call keeps `p`'s audio muted. */
+int yh_sig_rollcall_mutes(const yh_participant_t *p);
+
+/* ---- moderate.c ------------------------------------------------------------ */
+int yh_sig_moderate(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t *r, yh_sig_err_t *err);
+
+/* ---- admission.c: entering a meeting, the store ------------------------------ */
+typedef struct yh_sig_admission {
+    yh_role_t role;
+    int has_role; /* a signed token granted the role */
+} yh_sig_admission_t;
+/* Decides whether the join `r` may enter and as what (not-found, ended,
+ * unauthorized, bad-passcode, locked, full); opens the meeting in memory,
+ * with its stored settings, when needed. */
+int yh_sig_admission(yh_signal_t *s, const yh_sig_req_t *r, yh_meeting_t **out,
+                     yh_sig_admission_t *a, yh_sig_err_t *err);
+/* 1 when the newcomer goes to the waiting room. */
+int yh_sig_must_wait(const yh_meeting_t *m, const yh_sig_admission_t *a);
+/* The store's meeting status (yh_store_status_t); no-op without store. */
+void yh_sig_store_status(yh_signal_t *s, yh_meeting_t *m, int status);
+/* Participation log rows: opened on admission, closed on leaving. */
+void yh_sig_log_open(yh_signal_t *s, yh_participant_t *p);
+void yh_sig_log_close(yh_signal_t *s, yh_participant_t *p);
+
 /* ---- handlers.c ---------------------------------------------------------- */
+/* Fills `err` and returns YH_EINVAL (handlers' failure path). */
+int yh_sig_fail(yh_sig_err_t *err, const char *code, const char *msg);
 /* Parses, validates and handles one message from `c`, replies, then sends
  * the subscriber offers the change calls for. */
 void yh_sig_dispatch(yh_signal_t *s, yh_signal_conn_t *c, const char *text, size_t len);

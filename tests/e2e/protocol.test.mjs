@@ -198,7 +198,9 @@ describe('signaling protocol', { timeout: 60000 }, () => {
     assert.deepEqual(r.meeting, {
       number: meeting, title: `Meeting ${meeting}`, locked: false, waitingRoom: false,
       publish: 'everyone', muteOnEntry: false, spotlight: null, rollCall: null,
+      participantCount: 1, hands: [], // the hand queue: hosts only
     });
+    assert.deepEqual(r.waiting, []); // the waiting room: hosts only
     assert.deepEqual(r.participants.map((p) => p.id), [r.self.id]);
     assert.deepEqual(r.tracks, []);
     assert.deepEqual(r.iceServers, []);

@@ -197,6 +197,123 @@ static void test_requests(void **state)
 
 /* Slot planning: appended in order, reused only once the client has seen
  * the slot inactive, fresh SSRC on every use. */
+/* join's passcode, token and client.kind are kept for admission. */
+static void test_join_credentials(void **state)
+{
+    yh_sig_req_t r;
+    yh_sig_err_t e;
+    assert_int_equal(
+        parse("{\"type\":\"join\",\"meeting\":\"1\",\"passcode\":\"2468\","
+              "\"token\":\"a.b\",\"client\":{\"kind\":\"terminal\",\"version\":\"1\"}}",
+              &r, &e),
+        0);
+    assert_string_equal(r.u.join.passcode, "2468");
+    assert_string_equal(r.u.join.token, "a.b");
+    assert_string_equal(r.u.join.client_kind, "terminal");
+    yh_sig_req_free(&r);
+    assert_int_equal(parse("{\"type\":\"join\",\"meeting\":\"1\",\"passcode\":null}", &r, &e), 0);
+    assert_null(r.u.join.passcode);
+    assert_null(r.u.join.token);
+    assert_null(r.u.join.client_kind);
+    yh_sig_req_free(&r);
+    expect_error("{\"type\":\"join\",\"meeting\":\"1\",\"passcode\":1234}", "'passcode'", 0);
+    expect_error("{\"type\":\"join\",\"meeting\":\"1\",\"client\":{\"kind\":7}}", "client.kind", 0);
+    expect_error("{\"type\":\"join\",\"meeting\":\"1\",\"client\":{\"kind\":\"a-very-long-kind\"}}",
+                 "client.kind", 0);
+}
+
+static void test_moderate(void **state)
+{
+    yh_sig_req_t r;
+    yh_sig_err_t e;
+    /* Every action by name; defaults where fields are optional. */
+    static const struct {
+        const char *text;
+        yh_mod_action_t action;
+    } ok[] = {
+        {"\"action\":\"mute\",\"participant\":\"p1\"", YH_MOD_MUTE},
+        {"\"action\":\"mute-all\"", YH_MOD_MUTE_ALL},
+        {"\"action\":\"ask-unmute\",\"participant\":\"p1\",\"source\":\"camera\"",
+         YH_MOD_ASK_UNMUTE},
+        {"\"action\":\"remove\",\"participant\":\"p1\"", YH_MOD_REMOVE},
+        {"\"action\":\"admit\",\"participant\":\"p1\"", YH_MOD_ADMIT},
+        {"\"action\":\"deny\",\"participant\":\"p1\"", YH_MOD_DENY},
+        {"\"action\":\"set-role\",\"participant\":\"p1\",\"role\":\"cohost\"", YH_MOD_SET_ROLE},
+        {"\"action\":\"spotlight\",\"participant\":null", YH_MOD_SPOTLIGHT},
+        {"\"action\":\"lock\"", YH_MOD_LOCK},
+        {"\"action\":\"unlock\"", YH_MOD_UNLOCK},
+        {"\"action\":\"end\"", YH_MOD_END},
+        {"\"action\":\"roll-call-start\",\"interval\":120", YH_MOD_ROLL_CALL_START},
+        {"\"action\":\"roll-call-stop\"", YH_MOD_ROLL_CALL_STOP},
+        {"\"action\":\"roll-call-next\"", YH_MOD_ROLL_CALL_NEXT},
+        {"\"action\":\"give-floor\",\"participant\":\"p1\",\"exclusive\":true", YH_MOD_GIVE_FLOOR},
+        {"\"action\":\"settings\",\"publish\":\"speakers\"", YH_MOD_SETTINGS},
+    };
+    assert_int_equal(sizeof ok / sizeof ok[0], YH_MOD__COUNT);
+    for (size_t i = 0; i < YH_MOD__COUNT; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"type\":\"moderate\",\"id\":1,%s}", ok[i].text);
+        if (parse(text, &r, &e) != 0)
+            fail_msg("refused %s: %s", text, e.message);
+        assert_int_equal(r.u.moderate.action, ok[i].action);
+        /* The table's name is the one parsed: "action":"<name>". */
+        char name[32];
+        assert_int_equal(sscanf(ok[i].text, "\"action\":\"%31[^\"]", name), 1);
+        assert_string_equal(yh_sig_action_name(ok[i].action), name);
+        yh_sig_req_free(&r);
+    }
+    assert_int_equal(
+        parse("{\"type\":\"moderate\",\"action\":\"mute\",\"participant\":\"p9\"}", &r, &e), 0);
+    assert_string_equal(r.u.moderate.participant, "p9");
+    assert_int_equal(r.u.moderate.source, YH_SOURCE_MICROPHONE);
+    yh_sig_req_free(&r);
+    assert_int_equal(
+        parse("{\"type\":\"moderate\",\"action\":\"give-floor\",\"participant\":\"p2\"}", &r, &e),
+        0);
+    assert_int_equal(r.u.moderate.exclusive, 0);
+    yh_sig_req_free(&r);
+    assert_int_equal(
+        parse("{\"type\":\"moderate\",\"action\":\"settings\",\"muteOnEntry\":false}", &r, &e), 0);
+    assert_int_equal(r.u.moderate.mute_on_entry, 0);
+    assert_int_equal(r.u.moderate.waiting_room, -1);
+    assert_int_equal(r.u.moderate.publish, -1);
+    yh_sig_req_free(&r);
+    assert_int_equal(
+        parse("{\"type\":\"moderate\",\"action\":\"roll-call-start\",\"interval\":10}", &r, &e), 0);
+    assert_int_equal(r.u.moderate.interval, 10);
+    yh_sig_req_free(&r);
+
+    /* Refusals, each naming the field. */
+    expect_error("{\"type\":\"moderate\"}", "'action'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"fly\"}", "unknown moderate action 'fly'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"mute\"}", "'participant'", 0);
+    expect_error(
+        "{\"type\":\"moderate\",\"action\":\"mute\",\"participant\":\"p1\",\"source\":\"x\"}",
+        "'source'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"set-role\",\"participant\":\"p1\"}", "'role'",
+                 0);
+    expect_error(
+        "{\"type\":\"moderate\",\"action\":\"set-role\",\"participant\":\"p1\",\"role\":\"king\"}",
+        "'role'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"spotlight\",\"participant\":5}",
+                 "'participant'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"roll-call-start\"}", "'interval'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"roll-call-start\",\"interval\":9}", "10..120",
+                 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"roll-call-start\",\"interval\":121}",
+                 "10..120", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"roll-call-start\",\"interval\":10.5}",
+                 "10..120", 0);
+    expect_error(
+        "{\"type\":\"moderate\",\"action\":\"give-floor\",\"participant\":\"p1\",\"exclusive\":1}",
+        "'exclusive'", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"settings\"}", "settings", 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"settings\",\"publish\":\"all\"}", "'publish'",
+                 0);
+    expect_error("{\"type\":\"moderate\",\"action\":\"settings\",\"waitingRoom\":\"yes\"}",
+                 "'waitingRoom'", 0);
+}
+
 static void test_slots(void **state)
 {
     (void)state;
@@ -264,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_publish),
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_join_credentials),
+        cmocka_unit_test(test_moderate),
         cmocka_unit_test(test_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
