@@ -24,6 +24,19 @@ static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
     }
 }
 
+/* Uplink loss: ask the publisher for what is missing (RFC 4585 6.2.1). */
+static void send_nack(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr)
+{
+    uint16_t lost[64];
+    size_t n = yh_nackgen_collect(tr->nack, w->now_us, YH_SFU_NACK_RETRY_US, lost, 64);
+    if (!n || !tr->p.ssrc)
+        return;
+    uint8_t pkt[512];
+    int len = yh_rtcp_build_nack(pkt, sizeof pkt, YH_SFU_RTCP_SSRC, tr->p.ssrc, lost, n);
+    if (len > 0)
+        yh_router_send_rtcp(w, tp, pkt, (size_t)len);
+}
+
 /* RFC 3550 6.4.2: one RR carrying a block per stream received. */
 static void send_rr(yh_worker_t *w, yh_tp_t *tp)
 {
@@ -83,6 +96,8 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
         yh_track_t *tr = tp->tracks.items[i];
         if (tr->pli_pending)
             yh_router_request_keyframe(w, tr);
+        if (tr->nack)
+            send_nack(w, tp, tr);
     }
     if (twcc_due && tp->rec)
         send_twcc(w, tp);

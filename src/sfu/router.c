@@ -142,6 +142,89 @@ static yh_track_t *find_track(yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_
     return NULL;
 }
 
+/* Everything done with one media packet of a track, original or recovered:
+ * statistics, the retransmission buffer, audio level, keyframe detection,
+ * and forwarding to every subscription. */
+static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, const uint8_t *buf, size_t len,
+                     const yh_rtp_hdr_t *h)
+{
+    const uint8_t *d;
+    size_t dl;
+    yh_rtp_recvstats_update(&tr->stats, h->seq, h->ts, len, w->now_us);
+    tr->receiving = 1;
+    if (tr->rtx)
+        yh_rtxbuf_put(tr->rtx, h->seq, buf, len, w->now_us);
+    int level = -1, keyframe = 0;
+    const uint8_t *payload = buf + h->payload_off;
+    if (tr->p.kind == YH_SFU_AUDIO) {
+        uint8_t lv;
+        int voice;
+        if (tp->p.ext.audio_level && yh_rtp_ext_find(buf, h, tp->p.ext.audio_level, &d, &dl) == 0 &&
+            yh_rtp_ext_audio_level(d, dl, &lv, &voice) == 0) {
+            level = (voice ? 0x80 : 0) | lv;
+            tr->level_sum += lv;
+            tr->level_count++;
+            tr->voice_count += voice ? 1u : 0u;
+        }
+    } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
+        keyframe = yh_vp8_is_keyframe(payload, h->payload_len);
+    } else if (tr->p.codec == YH_SFU_CODEC_H264) {
+        keyframe = yh_h264_is_keyframe(payload, h->payload_len);
+    }
+    if (tr->muted)
+        return;
+    for (size_t i = 0; i < tr->subs.n; i++)
+        forward(w, tr->subs.items[i], buf, h, keyframe, level);
+}
+
+static yh_track_t *find_rtx_track(yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_t *h)
+{
+    const uint8_t *d;
+    size_t dl;
+    char mid[33] = "";
+    for (size_t i = 0; i < tp->tracks.n; i++) {
+        yh_track_t *tr = tp->tracks.items[i];
+        if (!tr->p.rtx_pt || h->pt != tr->p.rtx_pt)
+            continue;
+        if (tr->p.rtx_ssrc == h->ssrc)
+            return tr;
+        /* No FID group in the offer: bind the RTX SSRC by its MID. */
+        if (!tr->p.rtx_ssrc && !mid[0] && tp->p.ext.mid &&
+            yh_rtp_ext_find(buf, h, tp->p.ext.mid, &d, &dl) == 0)
+            yh_rtp_ext_string(d, dl, mid, sizeof mid);
+        if (!tr->p.rtx_ssrc && mid[0] && strcmp(tr->p.mid, mid) == 0) {
+            tr->p.rtx_ssrc = h->ssrc;
+            return tr;
+        }
+    }
+    return NULL;
+}
+
+/* RFC 4588 section 4: an RTX packet carries the original sequence number
+ * in its first two payload bytes. Only packets this server asked for are
+ * unwrapped and forwarded; the rest (bandwidth probes that repeat packets
+ * already received, padding) only counted for TWCC. */
+static void on_rtx(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_t *h)
+{
+    yh_track_t *tr = find_rtx_track(tp, buf, h);
+    if (!tr || !tr->nack || h->payload_len < 2)
+        return;
+    uint16_t osn = rd_be16(buf + h->payload_off);
+    if (!yh_nackgen_is_missing(tr->nack, osn))
+        return;
+    yh_nackgen_on_packet(tr->nack, osn, w->now_us);
+    uint8_t *orig = w->rtx_scratch;
+    int hl = yh_rtp_write_header(orig, sizeof w->rtx_scratch, h->marker, tr->p.pt, osn, h->ts,
+                                 tr->p.ssrc, NULL, 0);
+    size_t body = h->payload_len - 2;
+    yh_rtp_hdr_t oh;
+    if (hl < 0 || (size_t)hl + body > sizeof w->rtx_scratch)
+        return;
+    memcpy(orig + hl, buf + h->payload_off + 2, body);
+    if (yh_rtp_parse(orig, (size_t)hl + body, &oh) == 0)
+        on_media(w, tp, tr, orig, (size_t)hl + body, &oh);
+}
+
 static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
 {
     yh_rtp_hdr_t h;
@@ -153,37 +236,16 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     if (tp->rec && tp->p.ext.twcc && yh_rtp_ext_find(buf, &h, tp->p.ext.twcc, &d, &dl) == 0 &&
         yh_rtp_ext_twcc_seq(d, dl, &tseq) == 0)
         yh_twcc_rec_add(tp->rec, tseq, w->now_us);
-    /* RTX from publishers (RFC 4588) is not used yet: the server does not
-     * NACK publishers, so what arrives there are bandwidth probes. They have
-     * been counted for TWCC above, which is all they are for. */
     yh_track_t *tr = find_track(tp, buf, &h);
-    if (!tr || h.pt != tr->p.pt)
+    if (!tr) {
+        on_rtx(w, tp, buf, &h);
         return;
-    yh_rtp_recvstats_update(&tr->stats, h.seq, h.ts, len, w->now_us);
-    tr->receiving = 1;
-    if (tr->rtx)
-        yh_rtxbuf_put(tr->rtx, h.seq, buf, len, w->now_us);
-    int level = -1, keyframe = 0;
-    const uint8_t *payload = buf + h.payload_off;
-    if (tr->p.kind == YH_SFU_AUDIO) {
-        uint8_t lv;
-        int voice;
-        if (tp->p.ext.audio_level && yh_rtp_ext_find(buf, &h, tp->p.ext.audio_level, &d, &dl) == 0 &&
-            yh_rtp_ext_audio_level(d, dl, &lv, &voice) == 0) {
-            level = (voice ? 0x80 : 0) | lv;
-            tr->level_sum += lv;
-            tr->level_count++;
-            tr->voice_count += voice ? 1u : 0u;
-        }
-    } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
-        keyframe = yh_vp8_is_keyframe(payload, h.payload_len);
-    } else if (tr->p.codec == YH_SFU_CODEC_H264) {
-        keyframe = yh_h264_is_keyframe(payload, h.payload_len);
     }
-    if (tr->muted)
+    if (h.pt != tr->p.pt)
         return;
-    for (size_t i = 0; i < tr->subs.n; i++)
-        forward(w, tr->subs.items[i], buf, &h, keyframe, level);
+    if (tr->nack)
+        yh_nackgen_on_packet(tr->nack, h.seq, w->now_us);
+    on_media(w, tp, tr, buf, len, &h);
 }
 
 static yh_sub_t *sub_by_ssrc(yh_tp_t *tp, uint32_t ssrc)

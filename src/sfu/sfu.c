@@ -254,6 +254,11 @@ static void track_add(yh_worker_t *w, const yh_sfu_track_params_t *p)
     /* About one second of media: video ~ 300 packets/s at 3 Mbps. */
     tr->rtx = yh_rtxbuf_create(p->kind == YH_SFU_VIDEO ? 512 : 64, YH_RTP_MAX_PACKET);
     yh_rtp_recvstats_init(&tr->stats, p->clock_rate);
+    if (p->kind == YH_SFU_VIDEO) {
+        tr->nack = malloc(sizeof *tr->nack);
+        if (tr->nack)
+            yh_nackgen_init(tr->nack);
+    }
     yh_map_put(&w->tracks, p->id, tr);
     yh_vec_push(&tp->tracks, tr);
 }
@@ -277,6 +282,7 @@ static void track_free(yh_worker_t *w, yh_track_t *tr)
         ((yh_sub_t *)tr->subs.items[i])->track = NULL;
     yh_vec_free(&tr->subs);
     yh_rtxbuf_destroy(tr->rtx);
+    free(tr->nack);
     free(tr);
 }
 

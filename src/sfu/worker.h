@@ -15,6 +15,7 @@
 #include "rtp/rtp.h"
 #include "bwe/twcc_rec.h"
 #include "net/udp.h"
+#include "rtp/nackgen.h"
 #include "rtp/recvstats.h"
 #include "rtp/rewrite.h"
 #include "rtp/rtxbuf.h"
@@ -26,6 +27,7 @@
 #define YH_SFU_RTCP_SSRC 0x59480001u
 #define YH_SFU_PLI_INTERVAL_US 500000u
 #define YH_SFU_RTX_MAX_AGE_US 1000000u
+#define YH_SFU_NACK_RETRY_US 40000u
 
 typedef struct yh_tp yh_tp_t;
 typedef struct yh_track yh_track_t;
@@ -46,6 +48,7 @@ struct yh_track {
     yh_tp_t *tp;  /* publisher transport; NULL once it is gone */
     int muted;
     yh_rtxbuf_t *rtx;
+    yh_nackgen_t *nack; /* video: what the publisher is asked to resend */
     yh_rtp_recvstats_t stats;
     int receiving;
     /* The last sender report, for translating SRs to subscribers. */
@@ -103,6 +106,7 @@ typedef struct yh_worker {
     uint64_t last_twcc_us, last_report_us, last_level_us;
     int stopping;
     uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
+    uint8_t rtx_scratch[YH_RTP_MAX_PACKET]; /* a retransmission unwrapped */
 } yh_worker_t;
 
 /* router.c: the packet path. */

@@ -254,7 +254,7 @@ static void test_forwarding(void **state)
     add_transport(2, &b, 0);
     yh_sfu_track_params_t tp = {.id = 10, .transport = 1, .kind = YH_SFU_VIDEO, .mid = "1",
                                 .ssrc = 1111, .pt = 96, .codec = YH_SFU_CODEC_VP8,
-                                .clock_rate = 90000};
+                                .clock_rate = 90000, .rtx_ssrc = 1112, .rtx_pt = 97};
     assert_int_equal(yh_sfu_track_add(sfu, &tp), 0);
     yh_sfu_sub_params_t sp = {.id = 20, .transport = 2, .track = 10, .ssrc = 2222, .pt = 100};
     assert_int_equal(yh_sfu_subscribe(sfu, &sp), 0);
@@ -320,6 +320,55 @@ static void test_forwarding(void **state)
     publish(&a, 111, 43000, 1);
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(h.seq, (uint16_t)(first + 9));
+
+    /* Uplink loss: the worker NACKs the publisher and forwards the RTX
+     * retransmission (RFC 4588) unwrapped, in its place. */
+    publish(&a, 112, 46000, 0);
+    assert_true(recv_rtp(&b, &h, 1000));
+    publish(&a, 114, 52000, 0);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.seq, (uint16_t)(first + 12));
+    int got_nack = 0;
+    while (!got_nack && client_recv(&a, 1000)) {
+        size_t len = a.last_len;
+        if (a.last[1] != YH_RTCP_RTPFB || yh_srtp_unprotect_rtcp(a.srtp, a.last, &len) < 0)
+            continue;
+        yh_rtcp_iter_t it;
+        yh_rtcp_pkt_t p;
+        yh_rtcp_fb_t nfb;
+        uint16_t nl[8];
+        size_t nn = 0;
+        yh_rtcp_iter_init(&it, a.last, len);
+        while (yh_rtcp_next(&it, &p) == 1)
+            if (p.pt == YH_RTCP_RTPFB && p.count == 1 &&
+                yh_rtcp_parse_nack(&p, &nfb, nl, 8, &nn) == 0 && nn == 1 && nl[0] == 113 &&
+                nfb.media_ssrc == 1111)
+                got_nack = 1;
+    }
+    assert_true(got_nack);
+    uint8_t orig[2048], rtx[2048];
+    size_t olen = vp8_packet(orig, 113, 49000, 0);
+    int rhl = yh_rtp_write_header(rtx, sizeof rtx, 0, 97, 7000, 49000, 1112, NULL, 0);
+    rtx[rhl] = 0;
+    rtx[rhl + 1] = 113;
+    memcpy(rtx + rhl + 2, orig + 12, olen - 12);
+    size_t rlen = (size_t)rhl + 2 + olen - 12;
+    /* A probe repeating a packet already received is not forwarded. */
+    uint8_t probe[2048];
+    memcpy(probe, rtx, rlen);
+    probe[3] = 0x59; /* rtx seq 7001 */
+    probe[rhl + 1] = 112;
+    size_t plen = rlen;
+    assert_int_equal(yh_srtp_protect_rtp(a.srtp, probe, &plen, sizeof probe), 0);
+    cl_send(&a, probe, plen);
+    assert_int_equal(yh_srtp_protect_rtp(a.srtp, rtx, &rlen, sizeof rtx), 0);
+    cl_send(&a, rtx, rlen);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.seq, (uint16_t)(first + 11));
+    assert_int_equal(h.ssrc, 2222);
+    assert_int_equal(h.payload_len, 100);
+    assert_int_equal(b.last[h.payload_off + 2], (uint8_t)(113 + 2));
+    assert_false(recv_rtp(&b, &h, 200));
 
     /* Audio levels (RFC 6464) reach the control thread per room. */
     yh_sfu_track_params_t ap = {.id = 11, .transport = 1, .kind = YH_SFU_AUDIO, .mid = "0",

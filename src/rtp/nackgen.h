@@ -1,0 +1,49 @@
+/*
+ * NACK generation for one incoming stream (RFC 4585 section 6.2.1): gaps in
+ * the sequence numbers become a list of missing packets, asked for again at
+ * a steady interval until they arrive (as retransmissions), grow too old to
+ * be useful or have been asked for too often. Fixed size, no allocation.
+ */
+#ifndef YH_RTP_NACKGEN_H
+#define YH_RTP_NACKGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define YH_NACKGEN_MAX 256         /* missing packets tracked */
+#define YH_NACKGEN_MAX_JUMP 1000   /* a larger gap is a restart, not loss */
+#define YH_NACKGEN_MAX_TRIES 10
+#define YH_NACKGEN_MAX_AGE_US 1000000u
+
+typedef struct yh_nackgen_item {
+    uint16_t seq;
+    uint8_t tries;
+    uint64_t first_us;
+    uint64_t last_us; /* last NACK sent for it, 0 when none yet */
+} yh_nackgen_item_t;
+
+typedef struct yh_nackgen {
+    int started;
+    uint16_t max_seq;
+    size_t n;
+    yh_nackgen_item_t items[YH_NACKGEN_MAX]; /* oldest first */
+    uint64_t recovered; /* statistics: missing packets that arrived later */
+} yh_nackgen_t;
+
+void yh_nackgen_init(yh_nackgen_t *g);
+
+/* Records a received sequence number. Returns 1 when it was missing (a
+ * retransmission or a late packet filling a gap), 0 otherwise (in order,
+ * duplicate, or too old to have been tracked). */
+int yh_nackgen_on_packet(yh_nackgen_t *g, uint16_t seq, uint64_t now_us);
+
+/* Whether `seq` is currently missing. */
+int yh_nackgen_is_missing(const yh_nackgen_t *g, uint16_t seq);
+
+/* Writes into `out` (at most `cap`) the sequence numbers to ask for now:
+ * not asked yet, or last asked `retry_us` ago or more. Items past the age
+ * or try limits are forgotten. Returns the count. */
+size_t yh_nackgen_collect(yh_nackgen_t *g, uint64_t now_us, uint64_t retry_us, uint16_t *out,
+                          size_t cap);
+
+#endif
