@@ -1,40 +1,48 @@
-// The Yunhui meeting page: join form, video grid, controls. All protocol and
-// media work is in yunhui.js; this file only renders.
+// The Yunhui meeting page: pre-join screen, waiting room, stage (gallery and
+// speaker views), panels and controls. All protocol and media work is in
+// yunhui.js; this file wires it to the page modules in ui/.
+//
+// URL options: m (meeting), name, autojoin=1, pwd, token, view=speaker;
+// test-only: w, h, fps (camera size and rate), fakescreen=1 (a canvas
+// stands in for getDisplayMedia).
 
-import { YunhuiClient, normalizeMeetingNumber } from './yunhui.js';
+import { YunhuiClient, normalizeMeetingNumber, openLocalMedia } from './yunhui.js';
+import { HostBox } from './ui/host.js';
+import { Panels } from './ui/panels.js';
+import { PreJoin } from './ui/prejoin.js';
+import { Stage } from './ui/stage.js';
+import { $, describeError, formatNumber, hideBanner, initBanner, initials, playMedia, showBanner } from './ui/util.js';
 
-const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'yunhui.name';
 
-const ERROR_TEXT = {
-  'not-found': 'There is no meeting with this number.',
-  'bad-passcode': 'The passcode is wrong.',
-  locked: 'The meeting is locked.',
-  full: 'The meeting is full.',
-  ended: 'The meeting has ended.',
-  denied: 'The host did not let you in.',
-  unauthorized: 'You are not allowed to do that.',
-  forbidden: 'Only hosts can do that.',
-  'bad-request': 'The server did not understand a request from this page.',
-  timeout: 'The server did not answer in time. Check your connection and try again.',
-  network: 'Cannot reach the meeting server. Check your connection and try again.',
-  NotAllowedError: 'Camera and microphone access was refused. You are in the meeting but others cannot see or hear you.',
-  NotFoundError: 'No camera or microphone was found. You are in the meeting but others cannot see or hear you.',
-  NotReadableError: 'The camera or microphone is in use by another program.',
-};
-
-function describeError(e) {
-  const code = e?.code && ERROR_TEXT[e.code] ? e.code : e?.name;
-  const text = ERROR_TEXT[code];
-  if (text) return text;
-  return e?.message ? `Error: ${e.message}` : 'Something went wrong.';
+function readUrl() {
+  const u = new URL(location.href);
+  let meeting = u.searchParams.get('m') ?? u.searchParams.get('meeting');
+  if (!meeting && u.hash.length > 1) meeting = decodeURIComponent(u.hash.slice(1));
+  const num = (k) => {
+    const v = Number(u.searchParams.get(k));
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  return {
+    meeting: meeting ?? '',
+    name: u.searchParams.get('name'),
+    autojoin: u.searchParams.get('autojoin') === '1',
+    passcode: u.searchParams.get('pwd') ?? u.searchParams.get('passcode') ?? undefined,
+    token: u.searchParams.get('token') ?? undefined,
+    view: u.searchParams.get('view') === 'speaker' ? 'speaker' : 'gallery',
+    video: { width: num('w'), height: num('h'), frameRate: num('fps') },
+    fakeScreen: u.searchParams.get('fakescreen') === '1',
+  };
 }
+
+const url = readUrl();
+for (const k of Object.keys(url.video)) if (url.video[k] === undefined) delete url.video[k];
 
 // ---- state exposed for tests (tests/e2e) ----------------------------------
 
 const yh = {
   client: null,
-  state: 'idle', // idle|joining|joined|left|error
+  state: 'idle', // idle|joining|waiting|joined|left|error
   metrics: { joinClickedAt: null, joinedAt: null, publishedAt: null, firstRemoteFrameAt: {} },
   async inboundStats() {
     return yh.client ? yh.client.inboundStats() : [];
@@ -42,14 +50,29 @@ const yh = {
   async outboundStats() {
     return yh.client ? yh.client.outboundStats() : [];
   },
-  /** The rendered tiles: [{participant, name, video:'on'|'off', frames:bool}]. */
+  /** The participants' camera tiles: [{participant, name, video:'on'|'off', rendering}]. */
   tiles() {
-    return [...document.querySelectorAll('#grid .tile')].map((t) => ({
+    return [...document.querySelectorAll('.stage .tile[data-source="camera"]')].map((t) => ({
       participant: t.dataset.participant,
       name: t.dataset.name,
       video: t.dataset.video,
       rendering: t.dataset.rendering === 'yes',
     }));
+  },
+  /** Every tile with where it is (focus|strip|grid|hidden) and its size. */
+  layout() {
+    return { layout: $('stage').dataset.layout, focus: stage.focusKey, tiles: stage.describe() };
+  },
+  /** Names in the host's hand queue, in order. */
+  handQueue() {
+    return [...document.querySelectorAll('#hand-queue .person')].map((li) => li.dataset.name);
+  },
+  openPanel(name) {
+    panels.show(name);
+  },
+  /** Test-only: handles `msg` as if the server had sent it. */
+  inject(msg) {
+    yh.client?._onMessage(msg);
   },
 };
 window.__yh = yh;
@@ -59,226 +82,23 @@ function setState(s) {
   document.body.dataset.state = s;
 }
 setState('idle');
+initBanner();
 
-// ---- banner --------------------------------------------------------------
+const stage = new Stage({
+  firstFrame(t) {
+    if (t.source === 'camera' && yh.metrics.firstRemoteFrameAt[t.id] === undefined) yh.metrics.firstRemoteFrameAt[t.id] = performance.now();
+  },
+});
+stage.view = url.view;
+const panels = new Panels({
+  client: () => yh.client,
+  stage,
+  toggleShare: () => toggleShare(),
+});
+panels.setView(url.view);
+const prejoin = new PreJoin({ video: url.video });
 
-let bannerTimer = null;
-function showBanner(text, { kind = 'error', timeoutMs = 0 } = {}) {
-  const b = $('banner');
-  $('banner-text').textContent = text;
-  b.dataset.kind = kind;
-  b.hidden = false;
-  clearTimeout(bannerTimer);
-  if (timeoutMs) bannerTimer = setTimeout(hideBanner, timeoutMs);
-}
-function hideBanner() {
-  $('banner').hidden = true;
-}
-$('banner-close').addEventListener('click', hideBanner);
-
-// ---- helpers -------------------------------------------------------------
-
-function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0) return '?';
-  const first = [...parts[0]][0] ?? '?';
-  const second = parts.length > 1 ? [...parts[parts.length - 1]][0] : '';
-  return (first + second).toUpperCase();
-}
-
-// A stable hue per name so placeholders are told apart.
-function hue(name) {
-  let h = 0;
-  for (const ch of String(name)) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return h;
-}
-
-function playMedia(el) {
-  const p = el.play();
-  if (p && p.catch) {
-    p.catch((e) => {
-      if (e.name === 'NotAllowedError') {
-        showBanner('Your browser blocked sound. Click anywhere to hear the meeting.', { kind: 'info' });
-        document.addEventListener('click', () => {
-          document.querySelectorAll('audio, video').forEach((m) => m.play().catch(() => {}));
-          hideBanner();
-        }, { once: true });
-      }
-    });
-  }
-}
-
-// ---- tiles ---------------------------------------------------------------
-
-/** participant id -> {el, video, audios: Map(trackId -> audio el), videoTrackId, videoOn} */
-const tiles = new Map();
-
-function tileFor(participant) {
-  let t = tiles.get(participant.id);
-  if (t) return t;
-  const el = document.createElement('div');
-  el.className = 'tile';
-  el.dataset.participant = participant.id;
-  el.dataset.video = 'off';
-  el.dataset.rendering = 'no';
-  const video = document.createElement('video');
-  video.autoplay = true;
-  video.playsInline = true;
-  video.muted = true; // sound plays through the audio elements
-  const ph = document.createElement('div');
-  ph.className = 'placeholder';
-  const ini = document.createElement('span');
-  ini.className = 'initials';
-  ph.append(ini);
-  const label = document.createElement('div');
-  label.className = 'name-label';
-  const mic = document.createElement('span');
-  mic.className = 'mic-state';
-  mic.setAttribute('aria-hidden', 'true');
-  mic.innerHTML = '<svg viewBox="0 0 24 24"><path d="M19 11h-2a5 5 0 0 1-.6 2.4l1.5 1.5A7 7 0 0 0 19 11zM15 11V5a3 3 0 0 0-5.9-.8L15 10.1V11zM4.3 3 3 4.3l6 6V11a3 3 0 0 0 4.4 2.6l1.6 1.6A5 5 0 0 1 7 11H5a7 7 0 0 0 6 6.9V21h2v-3.1a7 7 0 0 0 3.5-1.3l3.2 3.2L21 18.5z"/></svg>';
-  const name = document.createElement('span');
-  name.className = 'name';
-  label.append(mic, name);
-  el.append(video, ph, label);
-  t = { id: participant.id, el, video, ini, nameEl: name, audios: new Map(), videoTrackId: null, videoOn: null, audioOn: null, firstFrame: false };
-  tiles.set(participant.id, t);
-  $('grid').append(el);
-  updateTile(t, participant);
-  layoutGrid();
-  return t;
-}
-
-function removeTile(id) {
-  const t = tiles.get(id);
-  if (!t) return;
-  t.video.srcObject = null;
-  for (const a of t.audios.values()) {
-    a.srcObject = null;
-    a.remove();
-  }
-  t.el.remove();
-  tiles.delete(id);
-  layoutGrid();
-}
-
-function updateTile(t, participant) {
-  if (participant) {
-    t.participant = participant;
-    const name = participant.name || 'Guest';
-    t.el.dataset.name = name;
-    t.nameEl.textContent = name;
-    t.ini.textContent = initials(name);
-    t.el.style.setProperty('--hue', hue(name));
-    t.el.dataset.role = participant.role ?? '';
-    // Take the participant's flags only when they change, so an unrelated
-    // update (a raised hand) does not override a newer track-updated.
-    if (t.lastVideoMuted !== participant.videoMuted) {
-      t.lastVideoMuted = participant.videoMuted;
-      if (typeof participant.videoMuted === 'boolean') t.videoOn = !participant.videoMuted;
-    }
-    if (t.lastAudioMuted !== participant.audioMuted) {
-      t.lastAudioMuted = participant.audioMuted;
-      if (typeof participant.audioMuted === 'boolean') t.audioOn = !participant.audioMuted;
-    }
-  }
-  const video = t.videoTrackId !== null && t.videoOn !== false;
-  t.el.dataset.video = video ? 'on' : 'off';
-  t.el.dataset.audio = t.audioOn === false || t.audios.size === 0 ? 'off' : 'on';
-}
-
-function layoutGrid() {
-  const n = tiles.size;
-  const grid = $('grid');
-  grid.dataset.count = String(n);
-  grid.dataset.cols = String(n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4);
-  grid.dataset.phoneCols = String(n <= 3 ? 1 : 2);
-  $('alone').hidden = n > 0;
-  updateCount();
-}
-
-function updateCount() {
-  const n = yh.client ? Math.max(yh.client.participants.size, tiles.size + 1) : tiles.size + 1;
-  $('participant-count').textContent = String(n);
-  $('participant-count').title = `${n} participant${n === 1 ? '' : 's'}`;
-}
-
-function watchFirstFrame(t) {
-  const v = t.video;
-  const mark = () => {
-    t.el.dataset.rendering = 'yes';
-    if (!t.firstFrame) {
-      t.firstFrame = true;
-      if (yh.metrics.firstRemoteFrameAt[t.id] === undefined) yh.metrics.firstRemoteFrameAt[t.id] = performance.now();
-    }
-  };
-  if (typeof v.requestVideoFrameCallback === 'function') v.requestVideoFrameCallback(mark);
-  else v.addEventListener('playing', mark, { once: true });
-}
-
-function attachRemote(r) {
-  const client = yh.client;
-  const p = client.participants.get(r.participantId) ?? { id: r.participantId, name: '' };
-  if (client.self && r.participantId === client.self.id) return; // own tracks
-  const t = tileFor(p);
-  const info = client.tracks.get(r.trackId) ?? r.info;
-  if (r.kind === 'audio') {
-    let a = t.audios.get(r.trackId);
-    if (!a) {
-      a = document.createElement('audio');
-      a.autoplay = true;
-      t.audios.set(r.trackId, a);
-      t.el.append(a);
-    }
-    a.srcObject = r.stream;
-    playMedia(a);
-    if (info && typeof info.muted === 'boolean') t.audioOn = !info.muted;
-  } else {
-    t.videoTrackId = r.trackId;
-    t.el.dataset.source = info?.source ?? 'camera';
-    t.video.srcObject = r.stream;
-    playMedia(t.video);
-    watchFirstFrame(t);
-    if (info && typeof info.muted === 'boolean') t.videoOn = !info.muted;
-  }
-  updateTile(t);
-}
-
-function detachRemote({ trackId, participantId, kind }) {
-  const t = tiles.get(participantId);
-  if (!t) return;
-  if (kind === 'audio') {
-    const a = t.audios.get(trackId);
-    if (a) {
-      a.srcObject = null;
-      a.remove();
-      t.audios.delete(trackId);
-    }
-  } else if (t.videoTrackId === trackId) {
-    t.videoTrackId = null;
-    t.video.srcObject = null;
-    t.el.dataset.rendering = 'no';
-  }
-  updateTile(t);
-}
-
-function onTrackUpdated(track) {
-  const t = tiles.get(track.participant);
-  if (!t || typeof track.muted !== 'boolean') return;
-  if (track.kind === 'video' && track.id === t.videoTrackId) t.videoOn = !track.muted;
-  if (track.kind === 'audio') t.audioOn = !track.muted;
-  updateTile(t);
-}
-
-// ---- status --------------------------------------------------------------
-
-const STATE_TEXT = {
-  idle: 'idle',
-  connecting: 'connecting',
-  connected: 'connected',
-  reconnecting: 'reconnecting',
-  failed: 'failed',
-  closed: 'closed',
-};
+// ---- status ----------------------------------------------------------------
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -301,15 +121,33 @@ function renderStatus() {
   let overall = media;
   if (sig !== 'connected') overall = sig === 'closed' ? 'failed' : sig;
   el.dataset.state = overall;
-  $('conn-text').textContent = `Signaling ${STATE_TEXT[sig] ?? sig} · Media ${STATE_TEXT[media] ?? media}`;
+  $('conn-text').textContent = `Signaling ${sig} · Media ${media}`;
   el.title = `Signaling: ${sig}; sending: ${m.publisher}; receiving: ${m.subscriber}`;
   let short = 'Connected';
-  if (sig !== 'connected') short = `${sig === 'closed' ? 'Disconnected' : cap(STATE_TEXT[sig] ?? sig)}`;
-  else if (media !== 'connected') short = `Media ${STATE_TEXT[media] ?? media}`;
+  if (sig !== 'connected') short = sig === 'closed' ? 'Disconnected' : cap(sig);
+  else if (media !== 'connected') short = `Media ${media}`;
   $('conn-short').textContent = short;
 }
 
-// ---- controls ------------------------------------------------------------
+function updateCount() {
+  const c = yh.client;
+  const n = c ? Math.max(c.participants.size, c.meeting?.participantCount ?? 0, 1) : 1;
+  $('participant-count').textContent = String(n);
+  $('participant-count').title = `${n} participant${n === 1 ? '' : 's'}`;
+}
+
+function renderMeetingInfo() {
+  const c = yh.client;
+  const m = c?.meeting ?? {};
+  $('lock-indicator').hidden = !m.locked;
+  if (m.number) {
+    $('meeting-number').textContent = formatNumber(m.number);
+    $('meeting-number').dataset.number = m.number;
+  }
+  $('stage').dataset.spotlight = m.spotlight && m.spotlight === c?.self?.id ? 'self' : '';
+}
+
+// ---- controls --------------------------------------------------------------
 
 function renderControls() {
   const c = yh.client;
@@ -319,15 +157,36 @@ function renderControls() {
   const cam = $('cam-button');
   mic.setAttribute('aria-pressed', String(micOff));
   cam.setAttribute('aria-pressed', String(camOff));
-  mic.title = micOff ? 'Unmute microphone' : 'Mute microphone';
-  cam.title = camOff ? 'Turn camera on' : 'Turn camera off';
+  const canTalk = !!c?.canPublish();
+  mic.title = !canTalk ? 'Raise your hand to speak' : micOff ? 'Unmute microphone' : 'Mute microphone';
+  cam.title = !canTalk ? 'Raise your hand to speak' : camOff ? 'Turn camera on' : 'Turn camera off';
   mic.querySelector('.label').textContent = micOff ? 'Unmute' : 'Mute';
-  cam.querySelector('.label').textContent = camOff ? 'Start video' : 'Stop video';
+  cam.querySelector('.label .wide-only').textContent = camOff ? 'Start ' : 'Stop ';
   const hasAudio = !!c?.localStream?.getAudioTracks().length;
   const hasVideo = !!c?.localStream?.getVideoTracks().length;
-  mic.disabled = !hasAudio;
-  cam.disabled = !hasVideo;
+  mic.disabled = !hasAudio || !canTalk;
+  cam.disabled = !hasVideo || !canTalk;
   $('self-tile').dataset.video = hasVideo && !camOff ? 'on' : 'off';
+  // Attendees of a "speakers" meeting see their camera but send nothing.
+  const sent = !c || canTalk;
+  $('self-tile').dataset.sending = sent ? 'yes' : 'no';
+  $('self-label').textContent = sent ? 'You' : 'You · not sent';
+  const hand = !!c?.self?.hand;
+  $('hand-button').setAttribute('aria-pressed', String(hand));
+  $('hand-button').title = hand ? 'Lower hand' : 'Raise hand';
+  $('hand-button').querySelector('.label').textContent = hand ? 'Lower' : 'Hand';
+  $('self-hand').hidden = !hand;
+  const sharing = !!c?.screenStream;
+  $('share-button').setAttribute('aria-pressed', String(sharing));
+  $('share-button').querySelector('.label').textContent = sharing ? 'Stop share' : 'Share';
+  $('more-share').textContent = sharing ? 'Stop sharing' : 'Share screen';
+  $('share-chip').hidden = !sharing;
+  // One screen share per meeting: the server refuses a second (busy).
+  const othersShare = !!c && [...c.tracks.values()].some((t) => t.source === 'screen');
+  const canShare = !!c && (sharing || (canTalk && !othersShare)) && (!!navigator.mediaDevices?.getDisplayMedia || url.fakeScreen);
+  $('share-button').title = othersShare && !sharing ? 'Someone else is sharing' : sharing ? 'Stop sharing' : 'Share screen';
+  $('share-button').disabled = !canShare;
+  $('more-share').disabled = !canShare;
 }
 
 async function toggle(source) {
@@ -344,38 +203,108 @@ async function toggle(source) {
   renderControls();
 }
 
+async function toggleHand() {
+  const c = yh.client;
+  if (!c?.self) return;
+  try {
+    await c.hand(!c.self.hand);
+  } catch (e) {
+    showBanner(`Could not change your hand: ${describeError(e)}`, { timeoutMs: 5000 });
+  }
+}
+
+/** A test stand-in for a screen: a moving canvas (headless browsers may lack getDisplayMedia). */
+function canvasScreenStream() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 360;
+  const g = canvas.getContext('2d');
+  let n = 0;
+  const timer = setInterval(() => {
+    g.fillStyle = '#203040';
+    g.fillRect(0, 0, 640, 360);
+    g.fillStyle = '#f5a524';
+    g.fillRect((n * 7) % 600, 150, 40, 40);
+    g.fillStyle = '#fff';
+    g.font = '28px sans-serif';
+    g.fillText(`Shared screen ${n++}`, 20, 50);
+  }, 66);
+  const s = canvas.captureStream(15);
+  s.getVideoTracks()[0].addEventListener('ended', () => clearInterval(timer));
+  return s;
+}
+
+async function toggleShare() {
+  const c = yh.client;
+  if (!c) return;
+  try {
+    if (c.screenStream) await c.stopScreenShare();
+    else await c.startScreenShare(url.fakeScreen ? { stream: canvasScreenStream() } : {});
+  } catch (e) {
+    if (e.name !== 'NotAllowedError' && e.name !== 'AbortError') showBanner(`Could not share the screen: ${describeError(e)}`, { timeoutMs: 6000 });
+  }
+  renderControls();
+}
+
 $('mic-button').addEventListener('click', () => toggle('microphone'));
 $('cam-button').addEventListener('click', () => toggle('camera'));
+$('hand-button').addEventListener('click', toggleHand);
+$('share-button').addEventListener('click', toggleShare);
+$('share-chip-stop').addEventListener('click', toggleShare);
 $('leave-button').addEventListener('click', () => leave('You left the meeting.'));
+$('waiting-leave').addEventListener('click', () => leave('You left the waiting room.'));
 $('rejoin-button').addEventListener('click', () => {
   $('left-view').hidden = true;
   $('join-view').hidden = false;
   startJoin();
 });
+$('home-button').addEventListener('click', () => {
+  $('left-view').hidden = true;
+  $('join-view').hidden = false;
+  setState('idle');
+  prejoin.start();
+});
 $('copy-link').addEventListener('click', async () => {
-  const url = `${location.origin}${location.pathname}?m=${encodeURIComponent(yh.client?.meeting?.number ?? $('meeting-number').dataset.number ?? '')}`;
+  const link = `${location.origin}${location.pathname}?m=${encodeURIComponent(yh.client?.meeting?.number ?? $('meeting-number').dataset.number ?? '')}`;
   try {
-    await navigator.clipboard.writeText(url);
+    await navigator.clipboard.writeText(link);
     showBanner('Invite link copied.', { kind: 'info', timeoutMs: 2500 });
   } catch {
-    showBanner(`Invite link: ${url}`, { kind: 'info' });
+    showBanner(`Invite link: ${link}`, { kind: 'info' });
   }
 });
 
-// ---- join / leave --------------------------------------------------------
+// ---- publishing follows the role -----------------------------------------
 
-function readUrl() {
-  const u = new URL(location.href);
-  let meeting = u.searchParams.get('m') ?? u.searchParams.get('meeting');
-  if (!meeting && u.hash.length > 1) meeting = decodeURIComponent(u.hash.slice(1));
-  return {
-    meeting: meeting ?? '',
-    name: u.searchParams.get('name'),
-    autojoin: u.searchParams.get('autojoin') === '1',
-    passcode: u.searchParams.get('pwd') ?? u.searchParams.get('passcode') ?? undefined,
-    token: u.searchParams.get('token') ?? undefined,
+let reconcileChain = Promise.resolve();
+
+/**
+ * Sends camera and microphone when the role and the meeting's publish
+ * policy allow it, and stops when they no longer do (the floor moved on).
+ */
+function reconcilePublishing(reason) {
+  const run = async () => {
+    const c = yh.client;
+    if (!c || c.signalingState === 'closed') return;
+    if (c.canPublish() && !c.isPublishing() && c.localStream) {
+      await c.publish({ stream: c.localStream });
+      yh.metrics.publishedAt ??= performance.now();
+      for (const src of ['microphone', 'camera']) if (c.isMuted(src)) await c.setMuted(src, true);
+      if (reason === 'role') showBanner('You can speak now.', { kind: 'info', timeoutMs: 4000 });
+    } else if (!c.canPublish() && c.isPublishing()) {
+      await c.pausePublishing();
+      if (c.screenStream) await c.stopScreenShare();
+      if (reason === 'role') showBanner('Your turn to speak has ended.', { kind: 'info', timeoutMs: 4000 });
+    }
   };
+  reconcileChain = reconcileChain.then(run).catch((e) => {
+    console.error('publishing', e);
+    showBanner(describeError(e), { timeoutMs: 6000 });
+  }).finally(renderControls);
+  return reconcileChain;
 }
+
+// ---- client events -----------------------------------------------------------
 
 function wireClient(c) {
   c.on('signaling-state', renderStatus);
@@ -386,35 +315,91 @@ function wireClient(c) {
     renderControls();
   });
   c.on('participant-joined', (p) => {
-    if (p.id !== c.self?.id) tileFor(p);
+    if (p.id !== c.self?.id) stage.ensureParticipant(p);
     updateCount();
+    panels.scheduleRender();
   });
   c.on('participant-updated', (p) => {
-    const t = tiles.get(p.id);
-    if (t) updateTile(t, p);
-    if (p.id === c.self?.id) $('self-initials').textContent = initials(p.name);
+    stage.updateParticipant(p);
+    if (p.id === c.self?.id) {
+      $('self-initials').textContent = initials(p.name);
+      renderControls();
+    }
+    panels.scheduleRender();
   });
   c.on('participant-left', ({ id }) => {
-    removeTile(id);
+    stage.removeParticipant(id);
     updateCount();
+    panels.scheduleRender();
   });
-  c.on('remote-track', attachRemote);
-  c.on('remote-track-ended', detachRemote);
-  c.on('track-updated', onTrackUpdated);
-  c.on('track-published', onTrackUpdated);
+  c.on('remote-track', (r) => stage.attachRemote(r));
+  c.on('remote-track-ended', (r) => stage.detachRemote(r));
+  c.on('track-updated', (t) => stage.onTrackUpdated(t));
+  c.on('track-published', (t) => {
+    stage.onTrackUpdated(t);
+    if (t.source === 'screen') renderControls();
+  });
+  c.on('track-unpublished', ({ track }) => {
+    if (track?.source === 'screen') renderControls();
+  });
+  c.on('active-speaker', ({ ids }) => stage.setActiveSpeakers(ids));
+  c.on('meeting-updated', () => {
+    renderMeetingInfo();
+    updateCount();
+    stage.scheduleLayout();
+    panels.scheduleRender();
+    reconcilePublishing('meeting');
+  });
+  c.on('role-changed', () => {
+    panels.scheduleRender();
+    reconcilePublishing('role');
+  });
+  c.on('hands', () => panels.scheduleRender());
+  c.on('waiting-list', () => panels.scheduleRender());
+  c.on('waiting', (p) => {
+    if (c.isHost()) {
+      showBanner(`${p.name || 'Someone'} is waiting to join.`, {
+        kind: 'info',
+        timeoutMs: 8000,
+        action: { label: 'Admit', run: () => panels.moderate('admit', { participant: p.id }, 'admit') },
+      });
+    }
+  });
+  c.on('waiting-room', showWaiting);
+  c.on('chat', (m) => panels.addChat(m));
+  c.on('screen-share', renderControls);
   c.on('server-error', (e) => showBanner(describeError(e)));
+  c.on('local-mute', ({ source, muted }) => {
+    renderControls();
+    const rc = c.meeting?.rollCall;
+    if (rc && source === 'microphone') {
+      showBanner(rc.current === c.self?.id ? 'Roll call: your turn, you are heard.' : 'Roll call: your microphone is off until your turn.', { kind: 'info', timeoutMs: 5000 });
+    } else if (muted) {
+      showBanner(`The host turned off your ${source}.`, { kind: 'info', timeoutMs: 5000 });
+    }
+  });
+  // Requests to unmute come in pairs (the floor: microphone and camera):
+  // one banner asks for both.
+  const asked = new Set();
   c.on('mute-request', (m) => {
     const src = m.source === 'camera' ? 'camera' : 'microphone';
     if (m.muted === false) {
-      showBanner(`The host asks you to turn on your ${src}.`, { kind: 'info' });
+      if (!c.isMuted(src)) return;
+      asked.add(src);
+      setTimeout(() => {
+        const list = [...asked].filter((x) => c.isMuted(x));
+        asked.clear();
+        if (!list.length) return;
+        const run = () => list.forEach((x) => c.isMuted(x) && toggle(x));
+        showBanner(`The host asks you to turn on your ${list.join(' and ')}.`, { kind: 'info', action: { label: 'Turn on', run } });
+      }, 50);
     } else if (!c.isMuted(src)) {
       toggle(src);
       showBanner(`The host muted your ${src}.`, { kind: 'info', timeoutMs: 5000 });
     }
   });
-  c.on('waiting-room', () => showBanner('Waiting for the host to let you in…', { kind: 'info' }));
-  c.on('removed', () => finish('You were removed from the meeting.'));
-  c.on('ended', () => finish('The meeting has ended.'));
+  c.on('removed', () => finish('You were removed from the meeting.', { rejoin: false }));
+  c.on('ended', () => finish('The meeting has ended.', { rejoin: false }));
   c.on('closed', () => {
     showBanner('The connection to the meeting server was lost.');
     setState('error');
@@ -422,26 +407,44 @@ function wireClient(c) {
   });
 }
 
+// ---- views ---------------------------------------------------------------------
+
+function showOnly(view) {
+  for (const v of ['join-view', 'waiting-view', 'meeting-view', 'left-view']) $(v).hidden = v !== view;
+}
+
+function showWaiting() {
+  setState('waiting');
+  const c = yh.client;
+  $('waiting-text').textContent = `Meeting ${formatNumber(pendingJoin?.meeting ?? '')} · ${c?.self?.name ?? pendingJoin?.name ?? ''}`.trim();
+  showOnly('waiting-view');
+}
+
 function showMeeting(c, number) {
-  $('join-view').hidden = true;
-  $('left-view').hidden = true;
-  $('meeting-view').hidden = false;
+  showOnly('meeting-view');
   const num = c.meeting?.number ?? number;
-  $('meeting-number').textContent = num.replace(/^(\d{3})(\d{3})(\d{3,})$/, '$1 $2 $3');
+  $('meeting-number').textContent = formatNumber(num);
   $('meeting-number').dataset.number = num;
   $('self-initials').textContent = initials(c.self?.name ?? '');
   document.title = `Yunhui – ${c.meeting?.title || num}`;
-  for (const p of c.participants.values()) if (p.id !== c.self?.id) tileFor(p);
-  layoutGrid();
+  for (const p of c.participants.values()) if (p.id !== c.self?.id) stage.ensureParticipant(p);
+  renderMeetingInfo();
+  updateCount();
+  stage.layout();
+  panels.render();
   renderStatus();
   renderControls();
 }
 
-async function startJoin() {
-  if (yh.state === 'joining' || yh.state === 'joined') return;
+// ---- join / leave ----------------------------------------------------------------
+
+let pendingJoin = null;
+
+async function startJoin(opts = {}) {
+  if (['joining', 'waiting', 'joined'].includes(yh.state)) return;
   const formErr = $('join-error');
   formErr.textContent = '';
-  const meeting = normalizeMeetingNumber($('meeting-input').value);
+  const meeting = normalizeMeetingNumber(opts.meeting ?? $('meeting-input').value);
   const name = $('name-input').value.trim();
   if (!meeting) {
     formErr.textContent = 'Enter the meeting number (digits only).';
@@ -458,64 +461,86 @@ async function startJoin() {
   } catch {
     /* private mode */
   }
-  const wantMic = $('join-mic').checked;
-  const wantCam = $('join-cam').checked;
-  const url = readUrl();
+  const wantMic = prejoin.wantMic;
+  const wantCam = prejoin.wantCam;
+  const token = opts.token ?? url.token;
+  pendingJoin = { meeting, name };
   yh.metrics = { joinClickedAt: performance.now(), joinedAt: null, publishedAt: null, firstRemoteFrameAt: {} };
   setState('joining');
   hideBanner();
   const button = $('join-button');
   button.disabled = true;
   button.textContent = 'Joining…';
-  const c = new YunhuiClient();
+  const c = new YunhuiClient({ video: url.video });
   yh.client = c;
   wireClient(c);
+  stage.attach(c);
+  panels.reset();
+  const preview = prejoin.take();
   try {
-    await c.join({ meeting, name, passcode: url.passcode, token: url.token });
+    await c.join({ meeting, name, passcode: url.passcode, token });
   } catch (e) {
-    setState('error');
-    formErr.textContent = describeError(e);
     button.disabled = false;
     button.textContent = 'Join';
     yh.client = null;
+    const stream = await preview;
+    for (const t of stream?.getTracks() ?? []) t.stop();
+    if (c.signalingState === 'closed') return; // left the waiting room: leave() shows the page
+    if (e.code === 'denied') {
+      finish('The host did not let you in.', { rejoin: false, state: 'denied' });
+      return;
+    }
+    setState('error');
+    showOnly('join-view');
+    formErr.textContent = describeError(e);
+    prejoin.start();
     return;
   }
   yh.metrics.joinedAt = performance.now();
   const u = new URL(location.href);
   u.searchParams.set('m', meeting);
   u.searchParams.delete('autojoin');
+  u.searchParams.delete('token');
   u.hash = '';
   history.replaceState(null, '', u);
   showMeeting(c, meeting);
   setState('joined');
   button.disabled = false;
   button.textContent = 'Join';
+  await startMedia(c, await preview, { wantMic: wantMic && !(c.meeting?.muteOnEntry && !c.isHost()), wantCam });
+}
+
+/** Opens (or takes over) camera and microphone and publishes when allowed. */
+async function startMedia(c, stream, { wantMic, wantCam }) {
   try {
-    await c.publish();
-    yh.metrics.publishedAt = performance.now();
-    if (!wantMic || c.meeting?.muteOnEntry) await c.setMuted('microphone', true);
-    if (!wantCam) await c.setMuted('camera', true);
+    let local = stream;
+    if (!local) local = await openLocalMedia({ audio: true, video: true, ...url.video });
+    if (yh.client !== c) {
+      for (const t of local.getTracks()) t.stop();
+      return;
+    }
+    for (const t of local.getAudioTracks()) t.enabled = wantMic;
+    for (const t of local.getVideoTracks()) t.enabled = wantCam;
+    c.setLocalStream(local);
+    await reconcilePublishing('join');
   } catch (e) {
-    console.error('publish failed', e);
+    console.error('media failed', e);
     if (yh.client === c) showBanner(describeError(e));
   }
   renderControls();
   renderStatus();
 }
 
-function clearMeetingView() {
-  for (const id of [...tiles.keys()]) removeTile(id);
-  $('self-video').srcObject = null;
-}
-
-function finish(text) {
+function finish(text, { rejoin = true, state = 'left' } = {}) {
   const c = yh.client;
   yh.client = null;
-  clearMeetingView();
-  $('meeting-view').hidden = true;
-  $('left-view').hidden = false;
+  stage.clear();
+  panels.reset();
+  $('self-video').srcObject = null;
+  showOnly('left-view');
   $('left-text').textContent = text;
-  setState('left');
+  $('rejoin-button').hidden = !rejoin;
+  setState(state);
   document.title = 'Yunhui';
   yh.lastClient = c;
 }
@@ -523,12 +548,14 @@ function finish(text) {
 async function leave(text) {
   const c = yh.client;
   if (!c) return;
+  const waiting = yh.state === 'waiting';
   $('leave-button').disabled = true;
   try {
     await c.leave();
   } finally {
     $('leave-button').disabled = false;
-    finish(text);
+    finish(text, { rejoin: true });
+    if (waiting) setState('left');
   }
 }
 
@@ -536,13 +563,12 @@ window.addEventListener('pagehide', () => {
   yh.client?.leave();
 });
 
-// ---- start ---------------------------------------------------------------
+// ---- start -------------------------------------------------------------------------
 
 function init() {
   if (typeof RTCPeerConnection !== 'function' || !navigator.mediaDevices) {
     $('join-support').hidden = false;
   }
-  const url = readUrl();
   let saved = null;
   try {
     saved = localStorage.getItem(NAME_KEY);
@@ -556,9 +582,18 @@ function init() {
     ev.preventDefault();
     startJoin();
   });
+  new HostBox({
+    onStart: ({ meeting, token }) => {
+      $('meeting-input').value = meeting;
+      if (!$('name-input').value.trim()) $('name-input').value = 'Host';
+      startJoin({ meeting, token });
+    },
+  });
   if (url.autojoin) {
     if (!$('name-input').value) $('name-input').value = `Guest ${Math.floor(1000 + Math.random() * 9000)}`;
     startJoin();
+  } else if (navigator.mediaDevices) {
+    prejoin.start();
   }
 }
 

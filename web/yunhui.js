@@ -3,26 +3,56 @@
 // listens to its events.
 //
 //   const c = new YunhuiClient();
-//   c.on('remote-track', ({ trackId, participantId, kind, track, stream }) => …);
+//   c.on('remote-track', ({ trackId, participantId, kind, source, track, stream }) => …);
+//   const local = await openLocalMedia({ audio: true, video: true });  // preview
 //   await c.join({ meeting: '123456789', name: 'Alice' });
-//   await c.publish();                    // camera + microphone
+//   await c.publish({ stream: local });   // camera + microphone
 //   await c.setMuted('camera', true);
+//   await c.hand(true);  await c.chat('hello');  await c.chat('psst', 'p3');
+//   await c.moderate('give-floor', { participant: 'p3', exclusive: true });
+//   await c.startScreenShare();           // getDisplayMedia, renegotiates
+//   await c.switchDevice('audio', deviceId);
 //   await c.leave();
+//
+// In a `publish: "speakers"` meeting an attendee may not send: keep the
+// preview with setLocalStream(), publish() when the role allows it (the
+// floor was given: 'role-changed'), pausePublishing() when it no longer
+// does. setSubscription(trackId, {quality}) tells the server what a track
+// is shown at (paced, repeats dropped). listDevices(), openLocalMedia() and
+// openDeviceTrack() come from devices.js.
+//
+// Waiting participants leave through participant-left (reason left,
+// disconnected, denied), admitted ones arrive with participant-joined.
+//
+// State: self, meeting, participants (Map, self included), tracks (Map),
+// activeSpeakers (ids, loudest first), waiting (Map of participants held in
+// the waiting room, for hosts), chatLog, hands() (raised hands in raise
+// order), isHost(), canPublish(), screenStream.
 //
 // Events: 'signaling-state' (state), 'media-state' ({publisher, subscriber}),
 // 'joined' (reply), 'participant-joined' / 'participant-updated' (PARTICIPANT),
 // 'participant-left' ({id, reason}), 'track-published' / 'track-updated'
 // (TRACK), 'track-unpublished' ({id, track}), 'remote-track'
-// ({trackId, participantId, kind, track, stream, info}), 'remote-track-ended'
-// ({trackId, participantId, kind}), 'local-stream' (MediaStream),
-// 'server-error' ({code, message}), 'removed', 'ended', 'closed', 'message'
-// (every server message, raw), and the protocol's other events by their type
-// ('active-speaker', 'meeting-updated', 'chat', 'mute-request', 'waiting').
+// ({trackId, participantId, kind, source, track, stream, info}),
+// 'remote-track-ended' ({trackId, participantId, kind, source}),
+// 'local-stream' (MediaStream), 'local-mute' ({source, muted}: the server
+// muted or unmuted one of our tracks), 'role-changed' ({role, previous}),
+// 'hands' (hands()), 'waiting-list' (waiting participants, for hosts),
+// 'waiting-room' (our own join is held in the waiting room),
+// 'screen-share' ({active}), 'server-error' ({code, message}), 'removed',
+// 'ended', 'closed', 'message' (every server message, raw), and the
+// protocol's other events by their type ('active-speaker' ({ids}),
+// 'meeting-updated' (MEETING), 'chat' ({from, to, text, at}),
+// 'mute-request', 'waiting' (PARTICIPANT)).
+
+import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
+import { REQUEST_TIMEOUT_MS, Signaling, YunhuiError } from './signaling.js';
+
+export { listDevices, openDeviceTrack, openLocalMedia, YunhuiError };
 
 export const PROTOCOL_VERSION = 1;
 export const CLIENT_VERSION = '0.1.0';
 
-const REQUEST_TIMEOUT_MS = 10000;
 const RESUME_WINDOW_MS = 20000; // the server keeps media alive this long
 const RECONNECT_DELAY_MS = 1000;
 
@@ -61,15 +91,6 @@ export class Emitter {
   }
 }
 
-/** An `error` reply or a local failure; `code` is the protocol's error code. */
-export class YunhuiError extends Error {
-  constructor(code, message) {
-    super(message || code);
-    this.name = 'YunhuiError';
-    this.code = code;
-  }
-}
-
 /** The signaling URL of the server that served this page. */
 export function defaultSignalingUrl(loc = globalThis.location) {
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -80,119 +101,6 @@ export function defaultSignalingUrl(loc = globalThis.location) {
 export function normalizeMeetingNumber(text) {
   const s = String(text ?? '').replace(/[\s-]/g, '');
   return /^[0-9]{1,32}$/.test(s) ? s : null;
-}
-
-/**
- * One signaling WebSocket: request/response by id with timeouts, and every
- * message without a pending id handed to onMessage.
- */
-class Signaling {
-  constructor(url, onMessage, onClose) {
-    this.url = url;
-    this.ws = null;
-    this.nextId = 1;
-    this.pending = new Map();
-    this.onMessage = onMessage;
-    this.onClose = onClose;
-  }
-
-  open(timeoutMs = REQUEST_TIMEOUT_MS) {
-    return new Promise((resolve, reject) => {
-      let ws;
-      try {
-        ws = new WebSocket(this.url);
-      } catch (e) {
-        reject(new YunhuiError('network', `cannot open ${this.url}: ${e.message}`));
-        return;
-      }
-      this.ws = ws;
-      const timer = setTimeout(() => {
-        reject(new YunhuiError('timeout', `no connection to ${this.url} after ${timeoutMs} ms`));
-        ws.close();
-      }, timeoutMs);
-      ws.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      ws.onmessage = (ev) => this._receive(ev.data);
-      ws.onclose = (ev) => {
-        clearTimeout(timer);
-        reject(new YunhuiError('network', `signaling connection closed (${ev.code})`));
-        this._failPending(new YunhuiError('network', `signaling connection closed (${ev.code} ${ev.reason || ''})`.trim()));
-        if (this.ws === ws) this.onClose(ev);
-      };
-      ws.onerror = () => {}; // onclose follows with the code
-    });
-  }
-
-  get isOpen() {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
-  }
-
-  send(msg) {
-    if (!this.isOpen) throw new YunhuiError('network', 'signaling is not connected');
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  /** Sends msg with a fresh id; resolves with the reply, rejects on `error`. */
-  request(msg, timeoutMs = REQUEST_TIMEOUT_MS) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new YunhuiError('timeout', `no reply to '${msg.type}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, type: msg.type });
-      try {
-        this.send({ ...msg, id });
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(e);
-      }
-    });
-  }
-
-  close(code = 1000) {
-    const ws = this.ws;
-    this.ws = null;
-    this._failPending(new YunhuiError('closed', 'signaling closed'));
-    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(code);
-  }
-
-  _failPending(err) {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
-  }
-
-  _receive(data) {
-    let msg;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      console.warn('yunhui: ignoring non-JSON message', String(data).slice(0, 200));
-      return;
-    }
-    if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
-    if (msg.id !== undefined && this.pending.has(msg.id)) {
-      const p = this.pending.get(msg.id);
-      // `waiting` is an interim reply: the same id is answered again later.
-      if (msg.type === 'waiting') {
-        clearTimeout(p.timer);
-        this.onMessage(msg);
-        return;
-      }
-      this.pending.delete(msg.id);
-      clearTimeout(p.timer);
-      if (msg.type === 'error') p.reject(new YunhuiError(msg.code || 'error', msg.message));
-      else p.resolve(msg);
-      return;
-    }
-    this.onMessage(msg);
-  }
 }
 
 function pcMediaState(pc) {
@@ -214,27 +122,53 @@ function pcMediaState(pc) {
   }
 }
 
+const HOST_ROLES = new Set(['host', 'cohost']);
+const PUBLISH_ROLES = new Set(['host', 'cohost', 'speaker']);
+const SUBSCRIPTION_INTERVAL_MS = 100; // at most 10 preference messages a second
+
+/** The protocol's source of a local track. */
+function sourceOfTrack(track) {
+  return track.kind === 'audio' ? 'microphone' : 'camera';
+}
+
 export class YunhuiClient extends Emitter {
   constructor(opts = {}) {
     super();
     this.url = opts.url ?? defaultSignalingUrl();
     this.clientInfo = { kind: 'web', version: CLIENT_VERSION, ...(opts.client ?? {}) };
     this.requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    // Camera constraints for openLocalMedia/switchDevice: {width, height, frameRate}.
+    this.videoConstraints = opts.video ?? {};
     this.sig = null;
-    this.signalingState = 'idle'; // idle|connecting|connected|reconnecting|closed|failed
+    this.signalingState = 'idle'; // idle|connecting|waiting|connected|reconnecting|closed|failed
     this.self = null;
     this.meeting = null;
     this.participants = new Map(); // id -> PARTICIPANT (self included)
-    this.tracks = new Map(); // id -> TRACK (every track in the meeting)
+    this.tracks = new Map(); // id -> TRACK (others' tracks)
     this.iceServers = [];
     this.resumeToken = null;
     this.localStream = null;
+    this.screenStream = null;
     this.pubPc = null;
-    this.pubMids = new Map(); // mid -> source
+    this.pubMids = new Map(); // mid -> source (last publish)
     this.subPc = null;
     this.subMidToTrack = new Map(); // mid -> track id (last applied offer)
-    this.remote = new Map(); // track id -> {trackId, participantId, kind, track, stream, mid}
+    this.remote = new Map(); // track id -> {trackId, participantId, kind, source, track, stream, mid}
+    this.activeSpeakers = []; // participant ids, loudest first
+    this.waiting = new Map(); // id -> PARTICIPANT held in the waiting room (hosts see them)
+    this.chatLog = []; // chat events, oldest first
+    this.maxChat = opts.maxChat ?? 500;
+    this._handOrder = new Map(); // id -> sort key of the raise
+    this._handSeq = 0;
+    this._pubSources = new Map(); // RTCRtpTransceiver -> source
+    this._screenTr = null;
+    this._sending = false; // camera/microphone published and not paused
+    this._pendingMute = { microphone: 0, camera: 0, screen: 0 };
     this._offerChain = Promise.resolve();
+    this._pubChain = Promise.resolve();
+    this._subPrefs = new Map(); // track id -> last sent preference (JSON)
+    this._subQueue = new Map(); // track id -> preference waiting to be sent
+    this._subTimer = null;
     this._left = false;
     this._reconnecting = false;
   }
@@ -276,7 +210,11 @@ export class YunhuiClient extends Emitter {
     this.sig.send(msg);
   }
 
-  /** Connects and joins; resolves with the `joined` reply. */
+  /**
+   * Connects and joins; resolves with the `joined` reply. In a meeting with
+   * a waiting room the reply may come much later ('waiting-room' is emitted
+   * meanwhile), or the promise rejects with code `denied`.
+   */
   async join({ meeting, name, passcode, token }) {
     this._left = false;
     this._setSignalingState('connecting');
@@ -285,31 +223,54 @@ export class YunhuiClient extends Emitter {
       const req = { type: 'join', meeting: String(meeting), name, client: this.clientInfo };
       if (passcode) req.passcode = passcode;
       if (token) req.token = token;
-      // A waiting room may hold the reply for long: no timeout once `waiting` came.
+      // Signaling drops the timeout once an interim `waiting` reply came.
       const joined = await this.request(req, this.requestTimeoutMs);
       this._applyJoined(joined);
       this._setSignalingState('connected');
       return joined;
     } catch (e) {
-      this._setSignalingState('failed');
+      this._setSignalingState(this._left ? 'closed' : 'failed');
       this.sig?.close();
       throw e;
     }
   }
 
   _applyJoined(msg) {
+    const previousRole = this.self?.role ?? null;
     this.self = msg.self ?? null;
     this.meeting = msg.meeting ?? null;
     this.resumeToken = msg.resumeToken ?? null;
     if (Array.isArray(msg.iceServers)) this.iceServers = msg.iceServers;
     this.participants.clear();
-    for (const p of msg.participants ?? []) this.participants.set(p.id, p);
-    if (this.self) this.participants.set(this.self.id, this.self);
+    this._handOrder.clear();
+    for (const p of msg.participants ?? []) this._putParticipant(p);
+    if (this.self) this._putParticipant(this.self);
     this.tracks.clear();
-    for (const t of msg.tracks ?? []) this.tracks.set(t.id, t);
+    for (const t of msg.tracks ?? []) if (t.participant !== this.self?.id) this.tracks.set(t.id, t);
+    this.waiting.clear();
+    for (const p of msg.waiting ?? []) if (p?.id) this.waiting.set(p.id, p);
     this.emit('joined', msg);
+    if (previousRole && this.self && previousRole !== this.self.role) {
+      this.emit('role-changed', { role: this.self.role, previous: previousRole });
+    }
     // Tracks whose TRACK object came after the subscriber offer.
     this._refreshRemoteInfo();
+  }
+
+  /** Stores a participant and keeps the raise order of hands. */
+  _putParticipant(p) {
+    const before = this.participants.get(p.id);
+    this.participants.set(p.id, p);
+    if (p.hand) {
+      if (!this._handOrder.has(p.id)) {
+        // The server's raise time when it gives one, else the order seen.
+        const at = typeof p.handRaisedAt === 'string' ? Date.parse(p.handRaisedAt) : NaN;
+        this._handOrder.set(p.id, Number.isFinite(at) ? at : Date.now() * 1000 + (this._handSeq++ % 1000));
+      }
+    } else {
+      this._handOrder.delete(p.id);
+    }
+    return before;
   }
 
   _onSignalingClosed(ev) {
@@ -371,35 +332,51 @@ export class YunhuiClient extends Emitter {
         break;
       case 'participant-joined':
       case 'participant-updated':
-        if (msg.participant?.id) {
-          this.participants.set(msg.participant.id, msg.participant);
-          if (this.self && msg.participant.id === this.self.id) this.self = msg.participant;
-          this.emit(msg.type, msg.participant);
-        }
+        if (msg.participant?.id) this._onParticipant(msg.type, msg.participant);
         break;
       case 'participant-left':
-        this.participants.delete(msg.id);
-        for (const [id, t] of this.tracks) if (t.participant === msg.id) this.tracks.delete(id);
-        this.emit('participant-left', { id: msg.id, reason: msg.reason });
+        this._onParticipantLeft(msg);
         break;
       case 'track-published':
       case 'track-updated':
-        if (msg.track?.id) {
-          this.tracks.set(msg.track.id, msg.track);
-          this._refreshRemoteInfo();
-          this.emit(msg.type, msg.track);
-        }
+        if (msg.track?.id) this._onTrack(msg.type, msg.track);
         break;
       case 'track-unpublished': {
         const track = this.tracks.get(msg.id);
         this.tracks.delete(msg.id);
+        this._subPrefs.delete(msg.id);
+        this._subQueue.delete(msg.id);
         this.emit('track-unpublished', { id: msg.id, track });
         break;
       }
+      case 'active-speaker':
+        this.activeSpeakers = Array.isArray(msg.ids) ? msg.ids.filter((x) => typeof x === 'string') : [];
+        this.emit('active-speaker', { ids: this.activeSpeakers });
+        break;
+      case 'meeting-updated':
+        if (msg.meeting && typeof msg.meeting === 'object') {
+          const handsBefore = JSON.stringify(this.meeting?.hands ?? null);
+          this.meeting = msg.meeting;
+          this.emit('meeting-updated', this.meeting);
+          if (JSON.stringify(this.meeting.hands ?? null) !== handsBefore) this.emit('hands', this.hands());
+        }
+        break;
+      case 'chat':
+        this.chatLog.push(msg);
+        if (this.chatLog.length > this.maxChat) this.chatLog.splice(0, this.chatLog.length - this.maxChat);
+        this.emit('chat', msg);
+        break;
       case 'waiting':
-        // With an id: our join is held in the waiting room. Without: a host
-        // is told that someone waits.
-        this.emit(msg.participant ? 'waiting' : 'waiting-room', msg);
+        // With a participant: a host is told that someone waits. Without:
+        // our own join is held (the interim reply to `join`).
+        if (msg.participant?.id) {
+          this.waiting.set(msg.participant.id, msg.participant);
+          this.emit('waiting', msg.participant);
+          this.emit('waiting-list', [...this.waiting.values()]);
+        } else {
+          this._setSignalingState('waiting');
+          this.emit('waiting-room', msg);
+        }
         break;
       case 'error':
         this.emit('server-error', { code: msg.code, message: msg.message });
@@ -414,22 +391,203 @@ export class YunhuiClient extends Emitter {
     }
   }
 
-  // ---- publishing --------------------------------------------------------
+  _onParticipant(type, p) {
+    const before = this._putParticipant(p);
+    if (this.self && p.id === this.self.id) {
+      const previous = this.self.role;
+      this.self = p;
+      if (previous !== p.role) this.emit('role-changed', { role: p.role, previous });
+    }
+    if (this.waiting.delete(p.id)) this.emit('waiting-list', [...this.waiting.values()]);
+    this.emit(type, p);
+    if (!!before?.hand !== !!p.hand) this.emit('hands', this.hands());
+  }
+
+  _onParticipantLeft(msg) {
+    const p = this.participants.get(msg.id);
+    this.participants.delete(msg.id);
+    this._handOrder.delete(msg.id);
+    for (const [id, t] of this.tracks) if (t.participant === msg.id) this.tracks.delete(id);
+    this.activeSpeakers = this.activeSpeakers.filter((x) => x !== msg.id);
+    if (this.waiting.delete(msg.id)) this.emit('waiting-list', [...this.waiting.values()]);
+    this.emit('participant-left', { id: msg.id, reason: msg.reason });
+    if (p?.hand) this.emit('hands', this.hands());
+  }
+
+  _onTrack(type, track) {
+    if (this.self && track.participant === this.self.id) {
+      // Our own track: the server (a host's mute, mute on entry) may have
+      // changed its state. Our own pending mute requests win.
+      const src = track.source;
+      if (type === 'track-updated' && typeof track.muted === 'boolean' && !this._pendingMute[src]) {
+        if (this._applyLocalMute(src, track.muted)) this.emit('local-mute', { source: src, muted: track.muted });
+      }
+      this.emit(type, track);
+      return;
+    }
+    this.tracks.set(track.id, track);
+    this._refreshRemoteInfo();
+    this.emit(type, track);
+  }
+
+  // ---- roles, hands, chat, moderation -----------------------------------
+
+  isHost() {
+    return HOST_ROLES.has(this.self?.role);
+  }
+
+  /** May this client send media under the meeting's publish policy? */
+  canPublish() {
+    if (!this.self) return false;
+    return this.meeting?.publish !== 'speakers' || PUBLISH_ROLES.has(this.self.role);
+  }
 
   /**
-   * Opens camera and microphone and publishes them. Falls back to audio only
-   * (or video only) when one device is missing. Resolves with the local stream.
+   * Participants with a raised hand, in the order they raised it: the
+   * server's queue (MEETING.hands, sent to moderators) when there is one.
    */
-  async publish({ audio = true, video = true, simulcast = false, stream } = {}) {
-    let local = stream;
-    if (!local) local = await openLocalMedia({ audio, video });
-    this.localStream = local;
-    this.emit('local-stream', local);
+  hands() {
+    const queue = this.meeting?.hands;
+    if (Array.isArray(queue)) {
+      const out = [];
+      for (const id of queue) {
+        const p = this.participants.get(id);
+        if (p?.hand) out.push(p);
+      }
+      return out;
+    }
+    const key = (p) => this._handOrder.get(p.id) ?? Number.MAX_VALUE;
+    return [...this.participants.values()].filter((p) => p.hand).sort((a, b) => key(a) - key(b));
+  }
+
+  hand(raised) {
+    return this.request({ type: 'hand', raised: !!raised });
+  }
+
+  /** Sends a chat line to everyone, or only to participant `to`. */
+  chat(text, to = null) {
+    const msg = { type: 'chat', text: String(text) };
+    if (to) msg.to = to;
+    return this.request(msg);
+  }
+
+  /**
+   * A host's action (protocol `moderate`): mute, mute-all, ask-unmute,
+   * remove, admit, deny, set-role, spotlight, lock, unlock, end,
+   * roll-call-start, roll-call-next, roll-call-stop, give-floor. `params`
+   * are the action's fields, e.g. {participant:'p3', role:'speaker'}.
+   */
+  async moderate(action, params = {}) {
+    const reply = await this.request({ ...params, type: 'moderate', action });
+    if ((action === 'admit' || action === 'deny') && params.participant) {
+      if (this.waiting.delete(params.participant)) this.emit('waiting-list', [...this.waiting.values()]);
+    }
+    return reply;
+  }
+
+  /**
+   * Receiving preference for one remote track (adaptive stream). Repeats
+   * are dropped and messages are paced: the server closes a connection
+   * that sends more than 50 messages a second.
+   */
+  setSubscription(trackId, { quality = 'high', width, height } = {}) {
+    const pref = { type: 'subscription', track: trackId, quality };
+    if (width) pref.width = Math.round(width);
+    if (height) pref.height = Math.round(height);
+    const key = JSON.stringify(pref);
+    if (this._subPrefs.get(trackId) === key && !this._subQueue.has(trackId)) return;
+    this._subPrefs.set(trackId, key);
+    this._subQueue.set(trackId, pref);
+    this._pumpSubscriptions();
+  }
+
+  _pumpSubscriptions() {
+    if (this._subTimer || this._subQueue.size === 0) return;
+    this._subTimer = setTimeout(() => {
+      this._subTimer = null;
+      const [trackId, pref] = this._subQueue.entries().next().value;
+      this._subQueue.delete(trackId);
+      if (this.sig?.isOpen && this.tracks.has(trackId)) this.request(pref).catch(() => {});
+      this._pumpSubscriptions();
+    }, SUBSCRIPTION_INTERVAL_MS);
+  }
+
+  // ---- publishing --------------------------------------------------------
+
+  _ensurePublisherPc() {
+    if (this.pubPc) return this.pubPc;
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: this.iceServers });
     this.pubPc = pc;
     pc.onconnectionstatechange = () => this._emitMediaState();
-    const entries = [];
+    this._pubSources.clear();
+    this._screenTr = null;
+    return pc;
+  }
+
+  _transceiverFor(source) {
+    for (const [tr, s] of this._pubSources) if (s === source && !tr.stopped) return tr;
+    return null;
+  }
+
+  /**
+   * Sends a new offer on the publisher connection and applies the answer.
+   * Negotiations run one at a time; a refused offer is rolled back.
+   */
+  _negotiatePublisher() {
+    const run = async () => {
+      const pc = this.pubPc;
+      if (!pc || pc.signalingState === 'closed') return;
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      // mids exist only after setLocalDescription. No need to wait for ICE
+      // gathering: the server is ICE-lite and our checks reach its candidates.
+      const tracks = [];
+      for (const tr of pc.getTransceivers()) {
+        if (tr.mid == null || tr.stopped || !this._pubSources.has(tr)) continue;
+        if (tr.direction !== 'sendonly' && tr.direction !== 'sendrecv') continue;
+        tracks.push({ mid: tr.mid, source: this._pubSources.get(tr) });
+      }
+      this._emitMediaState();
+      let reply;
+      try {
+        reply = await this.request({ type: 'publish', sdp: pc.localDescription.sdp, tracks });
+        if (typeof reply.sdp !== 'string') throw new YunhuiError('bad-reply', 'publish reply has no sdp');
+      } catch (e) {
+        if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+        throw e;
+      }
+      await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+      this.pubMids = new Map(tracks.map((t) => [t.mid, t.source]));
+    };
+    const p = this._pubChain.then(run, run);
+    this._pubChain = p.catch(() => {});
+    return p;
+  }
+
+  /**
+   * Publishes camera and microphone: `stream` (a preview already open) or
+   * a new one. Called again after publishing was paused, it sends the same
+   * transceivers again. Resolves with the local stream.
+   */
+  async publish({ audio = true, video = true, simulcast = false, stream } = {}) {
+    this._sending = true; // before the await: a pause meanwhile wins
+    let local = stream ?? this.localStream;
+    if (!local || local.getTracks().every((t) => t.readyState === 'ended')) {
+      local = await openLocalMedia({ audio, video, ...this.videoConstraints });
+    }
+    if (local !== this.localStream) {
+      this.localStream = local;
+      this.emit('local-stream', local);
+    }
+    const pc = this._ensurePublisherPc();
     for (const track of local.getTracks()) {
+      const source = sourceOfTrack(track);
+      const tr = this._transceiverFor(source);
+      if (tr) {
+        if (tr.sender.track !== track) await tr.sender.replaceTrack(track);
+        tr.direction = 'sendonly';
+        continue;
+      }
       const init = { direction: 'sendonly', streams: [local] };
       if (track.kind === 'video' && simulcast) {
         // rids low to high, as the protocol names them.
@@ -439,33 +597,179 @@ export class YunhuiClient extends Emitter {
           { rid: 'f', maxBitrate: 1500000 },
         ];
       }
-      const tr = pc.addTransceiver(track, init);
-      entries.push({ tr, source: track.kind === 'audio' ? 'microphone' : 'camera' });
+      this._pubSources.set(pc.addTransceiver(track, init), source);
     }
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    // mids exist only after setLocalDescription. No need to wait for ICE
-    // gathering: the server is ICE-lite and our checks reach its candidates.
-    const tracks = entries.map(({ tr, source }) => ({ mid: tr.mid, source }));
-    this.pubMids = new Map(tracks.map((t) => [t.mid, t.source]));
-    this._emitMediaState();
-    const reply = await this.request({ type: 'publish', sdp: pc.localDescription.sdp, tracks });
-    if (typeof reply.sdp !== 'string') throw new YunhuiError('bad-reply', 'publish reply has no sdp');
-    await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+    try {
+      await this._negotiatePublisher();
+    } catch (e) {
+      this._sending = false;
+      throw e;
+    }
     return local;
   }
 
-  /** Mutes or unmutes own microphone/camera; the server drops muted media too. */
-  async setMuted(source, muted) {
+  /**
+   * Adopts a stream opened elsewhere (a preview) as the local camera and
+   * microphone without sending it: publish() sends it when allowed.
+   */
+  setLocalStream(stream) {
+    if (stream === this.localStream) return;
+    for (const t of this.localStream?.getTracks() ?? []) if (!stream?.getTracks().includes(t)) t.stop();
+    this.localStream = stream;
+    this.emit('local-stream', stream);
+  }
+
+  /** Are camera and microphone published (and not paused)? */
+  isPublishing() {
+    return this._sending;
+  }
+
+  /**
+   * Stops sending camera and microphone because the role no longer may
+   * publish. The server has already ended those tracks (and refuses a
+   * publish from this role), so nothing is negotiated: the senders just
+   * go quiet, and a later publish() sends the same m-sections again,
+   * which the server takes as new tracks.
+   */
+  async pausePublishing() {
+    this._sending = false;
+    for (const [tr, s] of this._pubSources) {
+      if (s === 'screen' || tr.stopped) continue;
+      await tr.sender.replaceTrack(null).catch(() => {});
+    }
+    for (const [mid, s] of [...this.pubMids]) if (s !== 'screen') this.pubMids.delete(mid);
+  }
+
+  /**
+   * Shares the screen: a second video track with source "screen" on the
+   * publisher connection. `stream` replaces getDisplayMedia (tests, or a
+   * canvas capture). The share stops by itself when the browser's "stop
+   * sharing" ends the track.
+   */
+  async startScreenShare({ stream } = {}) {
+    if (this.screenStream) return this.screenStream;
+    const s = stream ?? (await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false }));
+    const track = s.getVideoTracks()[0];
+    if (!track) throw new YunhuiError('no-media', 'the screen capture has no video');
+    if ('contentHint' in track) track.contentHint = 'detail';
+    const pc = this._ensurePublisherPc();
+    let tr = this._screenTr && !this._screenTr.stopped ? this._screenTr : null;
+    if (tr) {
+      await tr.sender.replaceTrack(track);
+      tr.direction = 'sendonly';
+    } else {
+      tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [s] });
+      this._pubSources.set(tr, 'screen');
+      this._screenTr = tr;
+    }
+    this.screenStream = s;
+    track.addEventListener('ended', () => {
+      if (this.screenStream === s) this.stopScreenShare().catch(() => {});
+    });
+    try {
+      await this._negotiatePublisher();
+    } catch (e) {
+      this.screenStream = null;
+      tr.direction = 'inactive';
+      await tr.sender.replaceTrack(null).catch(() => {});
+      for (const t of s.getTracks()) t.stop();
+      throw e;
+    }
+    this.emit('screen-share', { active: true, stream: s });
+    return s;
+  }
+
+  async stopScreenShare() {
+    const s = this.screenStream;
+    if (!s) return;
+    this.screenStream = null;
+    for (const t of s.getTracks()) t.stop();
+    const tr = this._screenTr;
+    // The transceiver stays, inactive, for the next share: no m-line growth.
+    if (tr && !tr.stopped) {
+      tr.direction = 'inactive';
+      await tr.sender.replaceTrack(null).catch(() => {});
+    }
+    this.emit('screen-share', { active: false });
+    // Refused when the role lost the right to publish: the server has
+    // ended the track itself then.
+    if (this.pubPc && this.sig?.isOpen) await this._negotiatePublisher().catch((e) => console.warn('yunhui: stop share:', e.message));
+  }
+
+  /** Enables or disables local tracks of `source`; true when something changed. */
+  _applyLocalMute(source, muted) {
+    const tracks = source === 'screen' ? this.screenStream?.getVideoTracks() ?? [] : this._localTracks(source);
+    let changed = false;
+    for (const t of tracks) {
+      if (t.enabled === !muted) continue;
+      t.enabled = !muted;
+      changed = true;
+    }
+    return changed;
+  }
+
+  _localTracks(source) {
     const kind = source === 'microphone' ? 'audio' : 'video';
-    for (const t of this.localStream?.getTracks() ?? []) if (t.kind === kind) t.enabled = !muted;
-    if (this.sig?.isOpen) await this.request({ type: 'mute', source, muted: !!muted });
+    return this.localStream?.getTracks().filter((t) => t.kind === kind) ?? [];
+  }
+
+  /**
+   * Mutes or unmutes own microphone/camera/screen; the server drops muted
+   * media too. When the server refuses (a host's mute holds, a roll call
+   * runs) the local track goes back to how it was and this rejects.
+   */
+  async setMuted(source, muted) {
+    const before = this.isMuted(source);
+    this._applyLocalMute(source, !!muted);
+    if (!this.sig?.isOpen || !this.self) return;
+    this._pendingMute[source] = (this._pendingMute[source] ?? 0) + 1;
+    try {
+      await this.request({ type: 'mute', source, muted: !!muted });
+    } catch (e) {
+      this._applyLocalMute(source, before);
+      throw e;
+    } finally {
+      this._pendingMute[source]--;
+    }
   }
 
   isMuted(source) {
-    const kind = source === 'microphone' ? 'audio' : 'video';
-    const tracks = this.localStream?.getTracks().filter((t) => t.kind === kind) ?? [];
+    const tracks = source === 'screen' ? this.screenStream?.getVideoTracks() ?? [] : this._localTracks(source);
     return tracks.length === 0 || tracks.every((t) => !t.enabled);
+  }
+
+  /** The deviceId of the local microphone ('audio') or camera ('video'), or null. */
+  currentDevice(kind) {
+    const t = this.localStream?.getTracks().find((x) => x.kind === kind);
+    return t?.getSettings?.().deviceId ?? null;
+  }
+
+  /**
+   * Switches microphone ('audio') or camera ('video') to `deviceId`: opens
+   * it, replaces the sent track without renegotiation (replaceTrack) and
+   * stops the old one. The mute state carries over.
+   */
+  async switchDevice(kind, deviceId) {
+    const track = await openDeviceTrack(kind, deviceId, this.videoConstraints);
+    const old = this.localStream?.getTracks().find((t) => t.kind === kind) ?? null;
+    if (old) track.enabled = old.enabled;
+    if (!this.localStream) this.localStream = new MediaStream();
+    if (old) {
+      this.localStream.removeTrack(old);
+      old.stop();
+    }
+    this.localStream.addTrack(track);
+    const source = sourceOfTrack(track);
+    const tr = this._transceiverFor(source);
+    if (tr) {
+      await tr.sender.replaceTrack(track);
+    } else if (this.pubPc && this.canPublish()) {
+      // A device that was missing at publish time: a new m-section.
+      this._pubSources.set(this.pubPc.addTransceiver(track, { direction: 'sendonly', streams: [this.localStream] }), source);
+      await this._negotiatePublisher();
+    }
+    this.emit('local-stream', this.localStream);
+    return track;
   }
 
   // ---- subscribing -------------------------------------------------------
@@ -510,7 +814,7 @@ export class YunhuiClient extends Emitter {
       const tr = wanted.get(trackId);
       if (!tr || tr.receiver.track !== r.track) {
         this.remote.delete(trackId);
-        this.emit('remote-track-ended', { trackId, participantId: r.participantId, kind: r.kind });
+        this.emit('remote-track-ended', { trackId, participantId: r.participantId, kind: r.kind, source: r.source });
       }
     }
     for (const [trackId, tr] of wanted) {
@@ -522,6 +826,7 @@ export class YunhuiClient extends Emitter {
         mid: tr.mid,
         participantId: info?.participant ?? null,
         kind: info?.kind ?? track.kind,
+        source: info?.source ?? (track.kind === 'audio' ? 'microphone' : 'camera'),
         track,
         stream: new MediaStream([track]),
         info,
@@ -540,6 +845,7 @@ export class YunhuiClient extends Emitter {
       if (!r.participantId && info.participant) {
         r.participantId = info.participant;
         r.kind = info.kind;
+        r.source = info.source ?? r.source;
         this.emit('remote-track', r);
       }
     }
@@ -565,6 +871,7 @@ export class YunhuiClient extends Emitter {
         participant,
         participantName: participant ? this.participants.get(participant)?.name ?? null : null,
         trackId,
+        source: info?.source ?? this.remote.get(trackId)?.source ?? null,
         mid: mid ?? null,
         kind: s.kind,
         ssrc: s.ssrc,
@@ -597,6 +904,7 @@ export class YunhuiClient extends Emitter {
       out.push({
         mid: s.mid ?? null,
         rid: s.rid ?? null,
+        source: s.mid != null ? this.pubMids.get(String(s.mid)) ?? null : null,
         kind: s.kind,
         ssrc: s.ssrc,
         packetsSent: s.packetsSent ?? 0,
@@ -613,9 +921,11 @@ export class YunhuiClient extends Emitter {
 
   // ---- leaving -----------------------------------------------------------
 
+  /** Leaves the meeting (or the waiting room) and releases the devices. */
   async leave() {
     if (this._left) return;
     this._left = true;
+    // Also from the waiting room, where the server may answer `error`.
     if (this.sig?.isOpen) {
       try {
         await this.request({ type: 'leave' }, 2000);
@@ -629,36 +939,28 @@ export class YunhuiClient extends Emitter {
   _teardown() {
     this._left = true;
     for (const r of this.remote.values()) {
-      this.emit('remote-track-ended', { trackId: r.trackId, participantId: r.participantId, kind: r.kind });
+      this.emit('remote-track-ended', { trackId: r.trackId, participantId: r.participantId, kind: r.kind, source: r.source });
     }
     this.remote.clear();
+    clearTimeout(this._subTimer);
+    this._subTimer = null;
+    this._subQueue.clear();
     this.pubPc?.close();
     this.subPc?.close();
     this.pubPc = null;
     this.subPc = null;
+    this._pubSources.clear();
+    this._screenTr = null;
+    this._sending = false;
     for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    for (const t of this.screenStream?.getTracks() ?? []) t.stop();
     this.localStream = null;
+    if (this.screenStream) {
+      this.screenStream = null;
+      this.emit('screen-share', { active: false });
+    }
     this.sig?.close();
     this._setSignalingState('closed');
     this._emitMediaState();
   }
-}
-
-/** getUserMedia with camera 640x480 and microphone, degrading to what exists. */
-export async function openLocalMedia({ audio = true, video = true } = {}) {
-  const v = video ? { width: { ideal: 640 }, height: { ideal: 480 } } : false;
-  const attempts = [{ audio, video: v }];
-  if (audio && video) attempts.push({ audio: true, video: false }, { audio: false, video: v });
-  let lastError = null;
-  for (const c of attempts) {
-    if (!c.audio && !c.video) continue;
-    try {
-      return await navigator.mediaDevices.getUserMedia(c);
-    } catch (e) {
-      lastError = e;
-      // Permission refused: asking again for less will not help.
-      if (e.name === 'NotAllowedError' || e.name === 'SecurityError') break;
-    }
-  }
-  throw lastError ?? new YunhuiError('no-media', 'no camera or microphone requested');
 }

@@ -4,11 +4,15 @@
 //
 //   const browser = await launchBrowser();
 //   const a = await openParticipant(browser, srv.baseUrl, { meeting, name: 'A' });
+//     options: autojoin, label, viewport {width, height}, query (more URL
+//     options, e.g. {w: 320, h: 240, fps: 15, fakescreen: 1}), path ('/' or
+//     '/usage.html')
 //     a.page       playwright Page (own BrowserContext, camera+mic granted)
 //     a.console    array of 'type: text' console lines and page errors
 //     a.errors()   only the errors among them
 //     a.close()    closes the context
 //   await saveScreenshots([a, b], 'scenario-name');  // tests/e2e/artifacts/
+//   await screenshot(a, 'scenario-step');           // one page, viewport only
 //   await browser.close();
 //
 // Chromium's fake devices give a test pattern video and a beeping microphone.
@@ -66,8 +70,10 @@ export async function openParticipant(browser, baseUrl, opts = {}) {
   if (opts.meeting) q.set('m', opts.meeting);
   if (opts.name) q.set('name', opts.name);
   if (opts.autojoin) q.set('autojoin', '1');
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== null) q.set(k, String(v));
   const qs = q.toString();
-  await page.goto(`${baseUrl}/${qs ? `?${qs}` : ''}`, { waitUntil: 'load', timeout: 15000 });
+  const path = opts.path ?? '/';
+  await page.goto(`${baseUrl}${path}${qs ? `?${qs}` : ''}`, { waitUntil: 'load', timeout: 15000 });
   return {
     label,
     page,
@@ -92,4 +98,16 @@ export async function saveScreenshots(parts, prefix) {
     }
   }
   return saved;
+}
+
+/** Saves the viewport of one participant as artifacts/<name>.png; returns the path or null. */
+export async function screenshot(part, name) {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const file = join(ARTIFACTS_DIR, `${name}.png`.replace(/[^\w.-]+/g, '_'));
+  try {
+    await part.page.screenshot({ path: file, timeout: 5000 });
+    return file;
+  } catch {
+    return null;
+  }
 }
