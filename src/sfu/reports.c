@@ -14,7 +14,7 @@
 static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
 {
     uint8_t pkt[1200];
-    uint32_t media = tp->tracks.n ? ((yh_track_t *)tp->tracks.items[0])->p.ssrc : 0;
+    uint32_t media = tp->tracks.n ? ((yh_track_t *)tp->tracks.items[0])->layers[0].ssrc : 0;
     /* Several packets when much arrived since the last feedback. */
     for (int i = 0; i < 8; i++) {
         int n = yh_twcc_rec_build(tp->rec, pkt, sizeof pkt, YH_SFU_RTCP_SSRC, media);
@@ -25,14 +25,14 @@ static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
 }
 
 /* Uplink loss: ask the publisher for what is missing (RFC 4585 6.2.1). */
-static void send_nack(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr)
+static void send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L)
 {
     uint16_t lost[64];
-    size_t n = yh_nackgen_collect(tr->nack, w->now_us, YH_SFU_NACK_RETRY_US, lost, 64);
-    if (!n || !tr->p.ssrc)
+    size_t n = yh_nackgen_collect(L->nack, w->now_us, YH_SFU_NACK_RETRY_US, lost, 64);
+    if (!n || !L->ssrc)
         return;
     uint8_t pkt[512];
-    int len = yh_rtcp_build_nack(pkt, sizeof pkt, YH_SFU_RTCP_SSRC, tr->p.ssrc, lost, n);
+    int len = yh_rtcp_build_nack(pkt, sizeof pkt, YH_SFU_RTCP_SSRC, L->ssrc, lost, n);
     if (len > 0)
         yh_router_send_rtcp(w, tp, pkt, (size_t)len);
 }
@@ -42,11 +42,14 @@ static void send_rr(yh_worker_t *w, yh_tp_t *tp)
 {
     static const size_t max = YH_RTCP_MAX_REPORTS;
     yh_rtcp_rr_t rr = {.ssrc = YH_SFU_RTCP_SSRC};
-    for (size_t i = 0; i < tp->tracks.n && rr.n_reports < max; i++) {
+    for (size_t i = 0; i < tp->tracks.n; i++) {
         yh_track_t *tr = tp->tracks.items[i];
-        if (!tr->receiving)
-            continue;
-        yh_rtp_recvstats_report(&tr->stats, tr->p.ssrc, w->now_us, &rr.reports[rr.n_reports++]);
+        for (int l = 0; l < tr->n_layers && rr.n_reports < max; l++) {
+            yh_layer_t *L = &tr->layers[l];
+            if (L->receiving)
+                yh_rtp_recvstats_report(&L->stats, L->ssrc, w->now_us,
+                                        &rr.reports[rr.n_reports++]);
+        }
     }
     if (!rr.n_reports)
         return;
@@ -64,13 +67,14 @@ static void send_rr(yh_worker_t *w, yh_tp_t *tp)
 static void send_sr(yh_worker_t *w, yh_sub_t *sub)
 {
     yh_track_t *tr = sub->track;
-    if (!tr || !tr->has_sr || !sub->rw.started)
+    if (!tr || sub->cur < 0 || !tr->layers[sub->cur].has_sr || !sub->rw.started)
         return;
-    uint64_t elapsed = w->now_us - tr->sr_us;
+    const yh_layer_t *L = &tr->layers[sub->cur];
+    uint64_t elapsed = w->now_us - L->sr_us;
     yh_rtcp_sr_t sr = {
         .ssrc = sub->p.ssrc,
-        .ntp = tr->sr_ntp + (elapsed << 32) / 1000000u,
-        .rtp_ts = tr->sr_rtp + (uint32_t)(elapsed * tr->p.clock_rate / 1000000u) +
+        .ntp = L->sr_ntp + (elapsed << 32) / 1000000u,
+        .rtp_ts = L->sr_rtp + (uint32_t)(elapsed * tr->p.clock_rate / 1000000u) +
                   sub->rw.ts_offset,
         .packet_count = sub->packets,
         .octet_count = sub->octets,
@@ -94,10 +98,12 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
         return;
     for (size_t i = 0; i < tp->tracks.n; i++) {
         yh_track_t *tr = tp->tracks.items[i];
-        if (tr->pli_pending)
-            yh_router_request_keyframe(w, tr);
-        if (tr->nack)
-            send_nack(w, tp, tr);
+        for (int l = 0; l < tr->n_layers; l++) {
+            if (tr->layers[l].pli_pending)
+                yh_router_request_keyframe(w, tr, l);
+            if (tr->layers[l].nack)
+                send_nack(w, tp, &tr->layers[l]);
+        }
     }
     if (twcc_due && tp->rec)
         send_twcc(w, tp);

@@ -23,6 +23,7 @@ typedef enum {
     CMD_TRACK_MUTE,
     CMD_SUB_ADD,
     CMD_SUB_REMOVE,
+    CMD_SUB_LAYER,
     CMD_STOP,
 } cmd_type_t;
 
@@ -239,6 +240,32 @@ static void transport_free(yh_worker_t *w, yh_tp_t *tp)
 
 /* ---- tracks and subscriptions ----------------------------------------- */
 
+static int layer_init(yh_layer_t *l, const yh_sfu_track_params_t *p)
+{
+    /* About one second of media: video ~ 300 packets/s at 3 Mbps. */
+    l->rtx = yh_rtxbuf_create(p->kind == YH_SFU_VIDEO ? 512 : 64, YH_RTP_MAX_PACKET);
+    if (!l->rtx)
+        return YH_ENOMEM;
+    yh_rtp_recvstats_init(&l->stats, p->clock_rate);
+    if (p->kind == YH_SFU_VIDEO) {
+        l->nack = malloc(sizeof *l->nack);
+        if (!l->nack)
+            return YH_ENOMEM;
+        yh_nackgen_init(l->nack);
+    }
+    return 0;
+}
+
+static void track_destroy(yh_track_t *tr)
+{
+    for (int i = 0; i < YH_SFU_MAX_LAYERS; i++) {
+        yh_rtxbuf_destroy(tr->layers[i].rtx);
+        free(tr->layers[i].nack);
+    }
+    yh_vec_free(&tr->subs);
+    free(tr);
+}
+
 static void track_add(yh_worker_t *w, const yh_sfu_track_params_t *p)
 {
     yh_tp_t *tp = yh_map_get(&w->tps, p->transport);
@@ -251,13 +278,18 @@ static void track_add(yh_worker_t *w, const yh_sfu_track_params_t *p)
         return;
     tr->p = *p;
     tr->tp = tp;
-    /* About one second of media: video ~ 300 packets/s at 3 Mbps. */
-    tr->rtx = yh_rtxbuf_create(p->kind == YH_SFU_VIDEO ? 512 : 64, YH_RTP_MAX_PACKET);
-    yh_rtp_recvstats_init(&tr->stats, p->clock_rate);
-    if (p->kind == YH_SFU_VIDEO) {
-        tr->nack = malloc(sizeof *tr->nack);
-        if (tr->nack)
-            yh_nackgen_init(tr->nack);
+    tr->n_layers = p->n_layers > 0 && p->n_layers <= YH_SFU_MAX_LAYERS ? p->n_layers : 1;
+    if (p->n_layers > YH_SFU_MAX_LAYERS)
+        tr->p.n_layers = YH_SFU_MAX_LAYERS;
+    for (int i = 0; i < tr->n_layers; i++) {
+        if (layer_init(&tr->layers[i], p) < 0) {
+            track_destroy(tr);
+            return;
+        }
+    }
+    if (!p->n_layers) {
+        tr->layers[0].ssrc = p->ssrc;
+        tr->layers[0].rtx_ssrc = p->rtx_ssrc;
     }
     yh_map_put(&w->tracks, p->id, tr);
     yh_vec_push(&tp->tracks, tr);
@@ -280,10 +312,7 @@ static void track_free(yh_worker_t *w, yh_track_t *tr)
         yh_vec_remove(&tr->tp->tracks, tr);
     for (size_t i = 0; i < tr->subs.n; i++)
         ((yh_sub_t *)tr->subs.items[i])->track = NULL;
-    yh_vec_free(&tr->subs);
-    yh_rtxbuf_destroy(tr->rtx);
-    free(tr->nack);
-    free(tr);
+    track_destroy(tr);
 }
 
 static void track_mute(yh_worker_t *w, uint32_t id, int muted)
@@ -297,9 +326,11 @@ static void track_mute(yh_worker_t *w, uint32_t id, int muted)
         /* Resume with continuous numbering and a decodable picture. */
         yh_rtp_rewriter_switch(&sub->rw);
         sub->need_keyframe = tr->p.kind == YH_SFU_VIDEO;
+        sub->vp8_switch = 1;
     }
     if (!muted && tr->p.kind == YH_SFU_VIDEO)
-        yh_router_request_keyframe(w, tr);
+        for (int l = 0; l < tr->n_layers; l++)
+            yh_router_request_keyframe(w, tr, l);
 }
 
 static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
@@ -317,12 +348,26 @@ static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
     sub->tp = tp;
     sub->track = tr;
     yh_rtp_rewriter_init(&sub->rw);
-    sub->need_keyframe = tr->p.kind == YH_SFU_VIDEO;
+    sub->cur = -1;
+    sub->max_layer = YH_SFU_MAX_LAYERS - 1;
     yh_map_put(&w->subs, p->id, sub);
     yh_vec_push(&tp->subs, sub);
     yh_vec_push(&tr->subs, sub);
-    if (tr->p.kind == YH_SFU_VIDEO)
-        yh_router_request_keyframe(w, tr);
+}
+
+static void sub_set_layer(yh_sub_t *sub, int max_layer)
+{
+    if (max_layer < -1)
+        max_layer = -1;
+    if (max_layer >= YH_SFU_MAX_LAYERS)
+        max_layer = YH_SFU_MAX_LAYERS - 1;
+    if (max_layer < 0 && sub->max_layer >= 0) {
+        /* Paused: resume later with continuous numbering at a keyframe. */
+        yh_rtp_rewriter_switch(&sub->rw);
+        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
+        sub->vp8_switch = 1;
+    }
+    sub->max_layer = max_layer;
 }
 
 static void sub_free(yh_worker_t *w, yh_sub_t *sub)
@@ -361,6 +406,10 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
     case CMD_SUB_REMOVE:
         if ((obj = yh_map_get(&w->subs, c->id)))
             sub_free(w, obj);
+        break;
+    case CMD_SUB_LAYER:
+        if ((obj = yh_map_get(&w->subs, c->id)))
+            sub_set_layer(obj, c->flag);
         break;
     case CMD_STOP:
         w->stopping = 1;
@@ -608,6 +657,15 @@ int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p)
     if (!c)
         return YH_ENOMEM;
     c->u.sub = *p;
+    return push(s, c);
+}
+
+int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer)
+{
+    cmd_t *c = cmd_new(CMD_SUB_LAYER, id);
+    if (!c)
+        return YH_ENOMEM;
+    c->flag = max_layer;
     return push(s, c);
 }
 

@@ -102,6 +102,9 @@ int yh_sfu_transport_add(yh_sfu_t *s, const yh_sfu_transport_params_t *p);
  * subscriptions must be removed by the caller before or after. */
 int yh_sfu_transport_remove(yh_sfu_t *s, uint32_t id);
 
+#define YH_SFU_MAX_LAYERS 3
+#define YH_SFU_RID_MAX 16
+
 typedef struct yh_sfu_track_params {
     uint32_t id;
     uint32_t transport; /* the publisher transport it arrives on */
@@ -113,6 +116,10 @@ typedef struct yh_sfu_track_params {
     uint8_t rtx_pt;     /* 0: none */
     yh_sfu_codec_t codec;
     uint32_t clock_rate;
+    /* Simulcast: the rids of the layers, lowest first (0: one stream). The
+     * layers' SSRCs are learned from the rid header extension. */
+    uint8_t n_layers;
+    char rids[YH_SFU_MAX_LAYERS][YH_SFU_RID_MAX + 1];
 } yh_sfu_track_params_t;
 
 int yh_sfu_track_add(yh_sfu_t *s, const yh_sfu_track_params_t *p);
@@ -131,5 +138,9 @@ typedef struct yh_sfu_sub_params {
 
 int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p);
 int yh_sfu_unsubscribe(yh_sfu_t *s, uint32_t id);
+/* The highest simulcast layer a subscription may receive (0 lowest);
+ * -1 pauses its video (the receiver's tile is hidden). Switches happen at
+ * keyframes of the new layer. */
+int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer);
 
 #endif

@@ -43,14 +43,16 @@ int yh_vec_push(yh_vec_t *v, void *item);
 void yh_vec_remove(yh_vec_t *v, void *item);
 void yh_vec_free(yh_vec_t *v);
 
-struct yh_track {
-    yh_sfu_track_params_t p;
-    yh_tp_t *tp;  /* publisher transport; NULL once it is gone */
-    int muted;
-    yh_rtxbuf_t *rtx;
+/* One encoding of a track: the only one, or a simulcast layer (RFC 8853),
+ * each with its own SSRC, numbering and recovery state. */
+typedef struct yh_layer {
+    uint32_t ssrc;      /* 0 until known (bound by rid or mid) */
+    uint32_t rtx_ssrc;  /* 0 until known */
+    yh_rtxbuf_t *rtx;   /* what subscribers may NACK */
     yh_nackgen_t *nack; /* video: what the publisher is asked to resend */
     yh_rtp_recvstats_t stats;
     int receiving;
+    uint64_t last_packet_us;
     /* The last sender report, for translating SRs to subscribers. */
     int has_sr;
     uint64_t sr_ntp;
@@ -59,6 +61,14 @@ struct yh_track {
     /* Keyframe requests toward the publisher, at most one per interval. */
     uint64_t last_pli_us;
     int pli_pending;
+} yh_layer_t;
+
+struct yh_track {
+    yh_sfu_track_params_t p;
+    yh_tp_t *tp;  /* publisher transport; NULL once it is gone */
+    int muted;
+    int n_layers; /* 1, or the simulcast layers, lowest first */
+    yh_layer_t layers[YH_SFU_MAX_LAYERS];
     yh_vec_t subs;
     /* Audio level accumulated over the current report interval. */
     uint32_t level_sum, level_count, voice_count;
@@ -69,11 +79,15 @@ struct yh_sub {
     yh_tp_t *tp;       /* subscriber transport; NULL once it is gone */
     yh_track_t *track; /* NULL once the track is gone */
     yh_rtp_rewriter_t rw;
-    int need_keyframe;
+    int cur;           /* layer being forwarded, -1 before the first */
+    int max_layer;     /* the receiver's limit; -1 pauses the video */
+    int need_keyframe; /* resume only at a keyframe (after a pause) */
     uint32_t packets;
     uint32_t octets;
-    uint8_t audio_level;
-    int has_audio_level;
+    /* VP8 picture id and TL0PICIDX kept continuous across layer switches. */
+    int vp8_started, vp8_switch;
+    uint16_t pid_offset, last_pid;
+    uint8_t tl0_offset, last_tl0;
 };
 
 struct yh_tp {
@@ -112,7 +126,11 @@ typedef struct yh_worker {
 /* router.c: the packet path. */
 void yh_router_datagram(yh_worker_t *w, uint8_t *buf, size_t len, const struct sockaddr *from);
 void yh_router_tick(yh_worker_t *w);
-void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr);
+void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
+/* forward.c: writing packets for subscribers. */
+void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
+                const yh_rtp_hdr_t *h, int keyframe, int level);
+void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
 
 /* sfu.c: the state the router needs to change. */

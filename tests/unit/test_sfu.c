@@ -178,6 +178,8 @@ static void add_transport(uint32_t id, client_t *c, int publisher)
     p.ext.abs_send_time = 2;
     p.ext.twcc = 3;
     p.ext.audio_level = 1;
+    p.ext.mid = 4;
+    p.ext.rid = 5;
     assert_int_equal(yh_sfu_transport_add(sfu, &p), 0);
 }
 
@@ -234,6 +236,37 @@ static int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
                 return 1;
     }
     return 0;
+}
+
+/* A simulcast VP8 packet of layer `l` (SSRC 5001 + l) with MID and RID
+ * extensions and a descriptor carrying a 15-bit picture id; the payload's
+ * third byte after the descriptor names the layer. */
+static void publish_layer(client_t *a, int l, uint16_t seq, uint32_t ts, uint16_t pid, int key)
+{
+    static const char *const rids[] = {"q", "h", "f"};
+    uint8_t pkt[2048];
+    yh_rtp_ext_elem_t ext[2];
+    yh_rtp_ext_set_string(&ext[0], 4, "2");
+    yh_rtp_ext_set_string(&ext[1], 5, rids[l]);
+    int n = yh_rtp_write_header(pkt, sizeof pkt, 1, 96, seq, ts, 5001u + (uint32_t)l, ext, 2);
+    uint8_t *p = pkt + n;
+    p[0] = 0x90; /* X, S */
+    p[1] = 0x80; /* I */
+    p[2] = (uint8_t)(0x80 | (pid >> 8));
+    p[3] = (uint8_t)pid;
+    p[4] = key ? 0x00 : 0x01;
+    p[5] = 0;
+    p[6] = (uint8_t)('0' + l);
+    memset(p + 7, 0x42, 60);
+    size_t len = (size_t)n + 67;
+    assert_int_equal(yh_srtp_protect_rtp(a->srtp, pkt, &len, sizeof pkt), 0);
+    cl_send(a, pkt, len);
+}
+
+static uint16_t vp8_pid(const client_t *b, const yh_rtp_hdr_t *h)
+{
+    const uint8_t *p = b->last + h->payload_off;
+    return (uint16_t)(((p[2] & 0x7f) << 8) | p[3]);
 }
 
 static void send_rtcp(client_t *c, uint8_t *pkt, size_t len)
@@ -369,6 +402,65 @@ static void test_forwarding(void **state)
     assert_int_equal(h.payload_len, 100);
     assert_int_equal(b.last[h.payload_off + 2], (uint8_t)(113 + 2));
     assert_false(recv_rtp(&b, &h, 200));
+
+    /* Simulcast: layers are bound by RID; the subscriber gets the highest
+     * arriving, switches down only at a keyframe of the lower layer, with
+     * sequence numbers and VP8 picture ids continuous. */
+    yh_sfu_track_params_t sp3 = {.id = 30, .transport = 1, .kind = YH_SFU_VIDEO, .mid = "2",
+                                 .pt = 96, .codec = YH_SFU_CODEC_VP8, .clock_rate = 90000,
+                                 .n_layers = 3, .rids = {"q", "h", "f"}};
+    assert_int_equal(yh_sfu_track_add(sfu, &sp3), 0);
+    yh_sfu_sub_params_t ss3 = {.id = 40, .transport = 2, .track = 30, .ssrc = 4444, .pt = 100};
+    assert_int_equal(yh_sfu_subscribe(sfu, &ss3), 0);
+    uv_sleep(50);
+    for (int l = 0; l < 3; l++)
+        publish_layer(&a, l, (uint16_t)(1000 * (l + 1)), 90000u * (unsigned)(l + 1),
+                      (uint16_t)(100 * (l + 1)), 1);
+    uint16_t last_seq = 0, last_pid = 0;
+    int layer_seen = -1, got = 0;
+    while (recv_rtp(&b, &h, 300)) {
+        if (h.ssrc != 4444)
+            continue;
+        if (got)
+            assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
+        if (got)
+            assert_int_equal(vp8_pid(&b, &h), (uint16_t)(last_pid + 1));
+        last_seq = h.seq;
+        last_pid = vp8_pid(&b, &h);
+        layer_seen = b.last[h.payload_off + 6] - '0';
+        got++;
+    }
+    assert_int_equal(layer_seen, 2);
+    /* Down to the lowest: f keeps flowing until q has a keyframe. */
+    yh_sfu_sub_set_layer(sfu, 40, 0);
+    uv_sleep(50);
+    publish_layer(&a, 2, 3001, 273000, 301, 0);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(b.last[h.payload_off + 6], '2');
+    assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
+    last_seq = h.seq;
+    last_pid = vp8_pid(&b, &h);
+    publish_layer(&a, 0, 1001, 93000, 101, 0);
+    assert_true(recv_rtcp(&a, YH_RTCP_PSFB, 1, 1000)); /* a PLI for q */
+    uv_sleep(600); /* past the keyframe request interval */
+    publish_layer(&a, 0, 1002, 96000, 102, 1);
+    int switched = 0;
+    while (!switched && recv_rtp(&b, &h, 1000)) {
+        if (h.ssrc != 4444)
+            continue;
+        assert_int_equal(b.last[h.payload_off + 6], '0');
+        assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
+        assert_int_equal(vp8_pid(&b, &h), (uint16_t)(last_pid + 1));
+        switched = 1;
+    }
+    assert_true(switched);
+    /* Paused: nothing more. */
+    yh_sfu_sub_set_layer(sfu, 40, -1);
+    uv_sleep(50);
+    publish_layer(&a, 0, 1003, 99000, 103, 1);
+    assert_false(recv_rtp(&b, &h, 200));
+    yh_sfu_unsubscribe(sfu, 40);
+    yh_sfu_track_remove(sfu, 30);
 
     /* Audio levels (RFC 6464) reach the control thread per room. */
     yh_sfu_track_params_t ap = {.id = 11, .transport = 1, .kind = YH_SFU_AUDIO, .mid = "0",

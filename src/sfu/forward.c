@@ -1,0 +1,166 @@
+/*
+ * Writing one publisher packet for one subscriber: which simulcast layer it
+ * receives (switching only at a keyframe of the new layer), sequence number
+ * and timestamp rewriting, VP8 picture id continuity, new header
+ * extensions, SRTP, straight into a send slot. Also retransmissions
+ * answering a subscriber's NACK from the layer's buffer.
+ */
+#include <string.h>
+
+#include "base/bytes.h"
+#include "rtp/rtp.h"
+#include "sfu/worker.h"
+
+#define LAYER_ACTIVE_US 500000u
+
+/* The layer a subscriber should receive: the highest one still arriving
+ * within its limit, else the lowest one arriving. */
+static int pick_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track_t *tr)
+{
+    int best = -1, lowest = -1;
+    for (int l = 0; l < tr->n_layers; l++) {
+        const yh_layer_t *L = &tr->layers[l];
+        if (!L->ssrc || w->now_us - L->last_packet_us > LAYER_ACTIVE_US)
+            continue;
+        if (lowest < 0)
+            lowest = l;
+        if (l <= sub->max_layer)
+            best = l;
+    }
+    return best >= 0 ? best : lowest;
+}
+
+/* RFC 7741 section 4.2: the picture id (7 or 15 bits) and TL0PICIDX are
+ * moved by an offset fixed at each switch, so the decoder sees one
+ * sequence. `p` is the copy in the send slot. */
+static void vp8_rewrite(yh_sub_t *sub, uint8_t *p, size_t len, int resend)
+{
+    if (len < 2 || !(p[0] & 0x80))
+        return;
+    uint8_t x = p[1];
+    size_t off = 2;
+    int restart = sub->vp8_switch || !sub->vp8_started;
+    if (x & 0x80) {
+        if (off >= len)
+            return;
+        int wide = p[off] & 0x80;
+        if (wide && off + 2 > len)
+            return;
+        uint16_t mask = wide ? 0x7fff : 0x7f;
+        uint16_t pid = wide ? (uint16_t)(rd_be16(p + off) & 0x7fff) : (uint16_t)(p[off] & 0x7f);
+        if (restart && !resend)
+            sub->pid_offset = sub->vp8_started ? (uint16_t)(sub->last_pid + 1 - pid) : 0;
+        uint16_t out = (uint16_t)((pid + sub->pid_offset) & mask);
+        if (wide)
+            wr_be16(p + off, (uint16_t)(0x8000 | out));
+        else
+            p[off] = (uint8_t)out;
+        if (!resend)
+            sub->last_pid = out;
+        off += wide ? 2 : 1;
+    }
+    if (x & 0x40 && off < len) {
+        if (restart && !resend)
+            sub->tl0_offset = sub->vp8_started ? (uint8_t)(sub->last_tl0 + 1 - p[off]) : 0;
+        p[off] = (uint8_t)(p[off] + sub->tl0_offset);
+        if (!resend)
+            sub->last_tl0 = p[off];
+    }
+    if (!resend) {
+        sub->vp8_started = 1;
+        sub->vp8_switch = 0;
+    }
+}
+
+/* Writes one packet for a subscriber: new header and extensions, the
+ * publisher's payload, SRTP. `level` is the RFC 6464 byte or -1. */
+static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp_hdr_t *h,
+                 uint16_t seq, uint32_t ts, int level, int resend)
+{
+    yh_tp_t *tp = sub->tp;
+    const struct sockaddr *to = yh_transport_addr(tp->t);
+    if (!to || !tp->t->srtp)
+        return;
+    yh_rtp_ext_elem_t ext[3];
+    size_t n = 0;
+    if (tp->p.ext.abs_send_time)
+        yh_rtp_ext_set_abs_send_time(&ext[n++], tp->p.ext.abs_send_time, w->now_ntp);
+    if (tp->p.ext.twcc)
+        yh_rtp_ext_set_twcc_seq(&ext[n++], tp->p.ext.twcc, tp->twcc_out++);
+    if (tp->p.ext.audio_level && level >= 0)
+        yh_rtp_ext_set_audio_level(&ext[n++], tp->p.ext.audio_level, (uint8_t)(level & 0x7f),
+                                   level >> 7);
+    uint8_t *slot = yh_udp_slot(w->udp);
+    int hl = yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.pt, seq, ts, sub->p.ssrc,
+                                 ext, n);
+    size_t body = h->payload_len + h->pad_len;
+    if (hl < 0 || (size_t)hl + body + YH_SRTP_MAX_OVERHEAD > YH_UDP_BUFSZ)
+        return;
+    memcpy(slot + hl, pkt + h->payload_off, body);
+    if (h->pad_len)
+        slot[0] |= 0x20;
+    if (sub->track && sub->track->p.codec == YH_SFU_CODEC_VP8)
+        vp8_rewrite(sub, slot + hl, h->payload_len, resend);
+    size_t len = (size_t)hl + body;
+    if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
+        return;
+    yh_udp_commit(w->udp, len, to);
+    sub->packets++;
+    sub->octets += (uint32_t)h->payload_len;
+}
+
+void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
+                const yh_rtp_hdr_t *h, int keyframe, int level)
+{
+    yh_track_t *tr = sub->track;
+    if (!sub->tp || !sub->tp->t->srtp || sub->max_layer < 0)
+        return;
+    if (layer != sub->cur) {
+        /* Another layer: taken only when it is the target and this packet
+         * starts a keyframe, because a decoder can only start there. */
+        if (layer != pick_target(w, sub, tr))
+            return;
+        if (!keyframe) {
+            yh_router_request_keyframe(w, tr, layer);
+            return;
+        }
+        if (sub->cur >= 0)
+            yh_rtp_rewriter_switch(&sub->rw);
+        sub->cur = layer;
+        sub->need_keyframe = 0;
+        sub->vp8_switch = 1;
+    } else if (sub->need_keyframe) {
+        if (!keyframe) {
+            yh_router_request_keyframe(w, tr, layer);
+            return;
+        }
+        sub->need_keyframe = 0;
+    }
+    uint16_t seq;
+    uint32_t ts;
+    if (yh_rtp_rewriter_map(&sub->rw, h->seq, h->ts, tr->p.clock_rate, w->now_us, &seq, &ts) < 0)
+        return;
+    emit(w, sub, pkt, h, seq, ts, level, 0);
+}
+
+/* RFC 4585 6.2.1: answer a subscriber's NACK from the current layer's
+ * buffer, skipping what is too old to be played. */
+void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n)
+{
+    yh_track_t *tr = sub->track;
+    if (!tr || sub->cur < 0 || !tr->layers[sub->cur].rtx || !sub->tp)
+        return;
+    const yh_rtxbuf_t *buf = tr->layers[sub->cur].rtx;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t seq_in;
+        const uint8_t *pkt;
+        size_t len;
+        uint64_t at;
+        yh_rtp_hdr_t h;
+        if (yh_rtp_rewriter_unmap_seq(&sub->rw, seqs[i], &seq_in) < 0 ||
+            yh_rtxbuf_get(buf, seq_in, &pkt, &len, &at) < 0 ||
+            w->now_us - at > YH_SFU_RTX_MAX_AGE_US || yh_rtp_parse(pkt, len, &h) < 0)
+            continue;
+        emit(w, sub, pkt, &h, seqs[i], h.ts + sub->rw.ts_offset, -1, 1);
+    }
+}
