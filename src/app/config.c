@@ -212,6 +212,65 @@ static int opt_add_host(parse_t *p, const char *v)
     return 0;
 }
 
+static int opt_https_port(parse_t *p, const char *v)
+{
+    p->c->https_port_set = 1;
+    return parse_port(p, "--https-port", v, 0, &p->c->https_port);
+}
+
+static int opt_tls_cert(parse_t *p, const char *v)
+{
+    return copy_path(p, "--tls-cert", v, p->c->tls_cert);
+}
+
+static int opt_tls_key(parse_t *p, const char *v)
+{
+    return copy_path(p, "--tls-key", v, p->c->tls_key);
+}
+
+/* RFC 7065 section 3.1: "turn:" or "turns:" host [":" port]
+ * ["?transport=" udp / tcp]. Only the scheme and the character set are
+ * checked: the URL travels in JSON to the browser, which parses it. */
+static int opt_turn_url(parse_t *p, const char *v)
+{
+    yh_config_t *c = p->c;
+    size_t n = strlen(v);
+    if (strncmp(v, "turn:", 5) && strncmp(v, "turns:", 6))
+        return fail(p, "--turn-url: \"%s\" does not start with turn: or turns:", v);
+    if (n >= YH_CONFIG_URL_MAX || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-_:[]?=") != n)
+        return fail(p, "--turn-url: \"%s\" is not a TURN URL", v);
+    if (c->n_turn >= YH_CONFIG_MAX_TURN)
+        return fail(p, "--turn-url: at most %d URLs", YH_CONFIG_MAX_TURN);
+    strcpy(c->turn_urls[c->n_turn++], v);
+    return 0;
+}
+
+static int set_turn_secret(parse_t *p, const char *what, const char *v)
+{
+    if (!*v || strlen(v) > YH_CONFIG_KEY_MAX)
+        return fail(p, "%s: 1 to %d characters", what, YH_CONFIG_KEY_MAX);
+    strcpy(p->c->turn_secret, v);
+    return 0;
+}
+
+static int opt_turn_secret(parse_t *p, const char *v)
+{
+    return set_turn_secret(p, "--turn-secret", v);
+}
+
+static int opt_turn_ttl(parse_t *p, const char *v)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    /* A week at most: the credential cannot be revoked before it expires. */
+    if (!*v || *end || errno || n < 60 || n > 7 * 86400)
+        return fail(p, "--turn-ttl: \"%s\" is not a number of seconds (60-604800)", v);
+    p->c->turn_ttl = n;
+    return 0;
+}
+
 static int opt_help(parse_t *p, const char *v)
 {
     p->c->help = 1;
@@ -223,13 +282,16 @@ static const struct opt {
     int has_arg;
     int (*set)(parse_t *p, const char *value);
 } options[] = {
-    {"http-port", 1, opt_http_port},     {"http-bind", 1, opt_http_bind},
-    {"media-port", 1, opt_media_port},   {"media-bind", 1, opt_media_bind},
-    {"announce-ip", 1, opt_announce_ip}, {"web-root", 1, opt_web_root},
-    {"log-level", 1, opt_log_level},     {"help", 0, opt_help},
-    {"data-dir", 1, opt_data_dir},       {"admin-key", 1, opt_admin_key},
+    {"http-port", 1, opt_http_port},         {"http-bind", 1, opt_http_bind},
+    {"media-port", 1, opt_media_port},       {"media-bind", 1, opt_media_bind},
+    {"announce-ip", 1, opt_announce_ip},     {"web-root", 1, opt_web_root},
+    {"log-level", 1, opt_log_level},         {"help", 0, opt_help},
+    {"data-dir", 1, opt_data_dir},           {"admin-key", 1, opt_admin_key},
     {"open-meetings", 1, opt_open_meetings}, {"secret-file", 1, opt_secret_file},
-    {"add-host", 1, opt_add_host},
+    {"add-host", 1, opt_add_host},           {"https-port", 1, opt_https_port},
+    {"tls-cert", 1, opt_tls_cert},           {"tls-key", 1, opt_tls_key},
+    {"turn-url", 1, opt_turn_url},           {"turn-secret", 1, opt_turn_secret},
+    {"turn-ttl", 1, opt_turn_ttl},
 };
 
 static const char *env_get(char *const envp[], const char *name)
@@ -255,6 +317,12 @@ static int parse_env(parse_t *p, char *const envp[])
         rc = copy_path(p, "YUNHUI_DATA_DIR", v, p->c->data_dir);
     if (!rc && (v = env_get(envp, "YUNHUI_ADMIN_KEY")))
         rc = set_admin_key(p, "YUNHUI_ADMIN_KEY", v);
+    if (!rc && (v = env_get(envp, "YUNHUI_HTTPS_PORT"))) {
+        p->c->https_port_set = 1;
+        rc = parse_port(p, "YUNHUI_HTTPS_PORT", v, 0, &p->c->https_port);
+    }
+    if (!rc && (v = env_get(envp, "YUNHUI_TURN_SECRET")))
+        rc = set_turn_secret(p, "YUNHUI_TURN_SECRET", v);
     return rc;
 }
 
@@ -353,6 +421,8 @@ int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const 
     c->log_level = YH_LOG_INFO;
     strcpy(c->data_dir, "data");
     c->open_meetings = 1;
+    c->https_port = 8443;
+    c->turn_ttl = 86400;
     parse_t p = {c, err, errcap, 0};
     if (err && errcap)
         err[0] = '\0';
@@ -368,6 +438,10 @@ int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const 
         return rc;
     if (c->help)
         return 0;
+    if (!c->tls_cert[0] != !c->tls_key[0])
+        return fail(&p, "--tls-cert and --tls-key go together");
+    if (c->n_turn && !c->turn_secret[0])
+        return fail(&p, "--turn-url needs --turn-secret (or YUNHUI_TURN_SECRET)");
     if (!c->n_announce)
         yh_config_default_announce(c);
     if (!c->web_root[0])
@@ -398,6 +472,16 @@ void yh_config_usage(FILE *f)
           "                       created on first start)\n"
           "  --add-host USER      create a host account with the password read from\n"
           "                       stdin, then exit\n"
+          "  --https-port PORT    HTTPS/WSS port (default 8443, 0 = off; env\n"
+          "                       YUNHUI_HTTPS_PORT)\n"
+          "  --tls-cert FILE      PEM certificate (chain) for HTTPS, with --tls-key;\n"
+          "                       default: a self-signed one in the data directory\n"
+          "  --tls-key FILE       PEM private key for HTTPS\n"
+          "  --turn-url URL       TURN server for clients, e.g.\n"
+          "                       turn:198.51.100.1:3478?transport=udp; repeat for up to 4\n"
+          "  --turn-secret KEY    the TURN server's shared secret (coturn\n"
+          "                       static-auth-secret; env YUNHUI_TURN_SECRET)\n"
+          "  --turn-ttl SECONDS   lifetime of TURN credentials (default 86400)\n"
           "  --help               this text\n"
           "Flags override environment variables.\n",
           f);

@@ -14,6 +14,8 @@
 #define YH_CONFIG_PATH_MAX 4096
 #define YH_CONFIG_KEY_MAX 512
 #define YH_CONFIG_USER_MAX 64
+#define YH_CONFIG_MAX_TURN 4
+#define YH_CONFIG_URL_MAX 256
 
 typedef struct yh_config {
     uint16_t http_port;                  /* --http-port, YUNHUI_HTTP_PORT; 8080 */
@@ -39,6 +41,24 @@ typedef struct yh_config {
     char secret_file[YH_CONFIG_PATH_MAX];
     /* --add-host USER: create a host account (password on stdin), exit. */
     char add_host[YH_CONFIG_USER_MAX + 1];
+    /* --https-port, YUNHUI_HTTPS_PORT: HTTPS + WSS; 8443, 0 = off. When it
+     * was not configured (https_port_set 0), a port already in use is only
+     * a warning, so several servers can run on one machine. */
+    uint16_t https_port;
+    int https_port_set;
+    /* --tls-cert/--tls-key: PEM files for HTTPS, both or neither; neither
+     * = a self-signed certificate in <data dir>/tls-cert.pem and
+     * tls-key.pem, created on first start. */
+    char tls_cert[YH_CONFIG_PATH_MAX];
+    char tls_key[YH_CONFIG_PATH_MAX];
+    /* --turn-url (repeatable): TURN servers given to clients in joined,
+     * e.g. "turn:198.51.100.1:3478?transport=udp"; they need --turn-secret
+     * (YUNHUI_TURN_SECRET), the TURN server's static-auth-secret, and
+     * credentials expire after --turn-ttl seconds (86400). */
+    char turn_urls[YH_CONFIG_MAX_TURN][YH_CONFIG_URL_MAX];
+    int n_turn;
+    char turn_secret[YH_CONFIG_KEY_MAX + 1];
+    int64_t turn_ttl;
 } yh_config_t;
 
 /* Parses argv (argv[0] is the program) over `envp` (NULL-terminated

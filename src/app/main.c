@@ -130,6 +130,14 @@ static int start_signal_and_sfu(app_t *a)
     }
     yh_signal_attach_store(a->signal, a->store);
     yh_signal_attach_secret(a->signal, &a->secret);
+    const char *turn[YH_CONFIG_MAX_TURN];
+    for (int i = 0; i < cfg->n_turn; i++)
+        turn[i] = cfg->turn_urls[i];
+    if ((rc = yh_signal_set_ice_servers(a->signal, turn, cfg->n_turn, cfg->turn_secret,
+                                        cfg->turn_ttl))) {
+        YH_LOGE(MOD, "TURN servers: %s", yh_strerror(rc));
+        return rc;
+    }
     yh_sfu_config_t mcfg = {.bind_ip = cfg->media_bind, .port = cfg->media_port, .cert = a->cert};
     yh_sfu_listener_t ml;
     yh_signal_sfu_listener(a->signal, &ml);
@@ -142,9 +150,30 @@ static int start_signal_and_sfu(app_t *a)
     return 0;
 }
 
+/* --tls-cert/--tls-key, else the self-signed pair in the data directory
+ * (made or renewed here) for "localhost" and the announced addresses. */
+static int tls_files(const yh_config_t *cfg, char *cert, char *key, size_t cap)
+{
+    if (cfg->tls_cert[0]) {
+        snprintf(cert, cap, "%s", cfg->tls_cert);
+        snprintf(key, cap, "%s", cfg->tls_key);
+        return 0;
+    }
+    snprintf(cert, cap, "%s/tls-cert.pem", cfg->data_dir);
+    snprintf(key, cap, "%s/tls-key.pem", cfg->data_dir);
+    const char *ips[YH_CONFIG_MAX_ANNOUNCE];
+    for (int i = 0; i < cfg->n_announce; i++)
+        ips[i] = cfg->announce_ips[i];
+    return yh_http_tls_selfsigned(cert, key, ips, cfg->n_announce);
+}
+
 static int start_http(app_t *a)
 {
     const yh_config_t *cfg = a->cfg;
+    char cert[YH_CONFIG_PATH_MAX + 16], key[YH_CONFIG_PATH_MAX + 16];
+    int rc = 0;
+    if (cfg->https_port && (rc = tls_files(cfg, cert, key, sizeof cert)))
+        return rc;
     yh_http_config_t hcfg = {
         .bind_ip = cfg->http_bind,
         .port = cfg->http_port,
@@ -154,10 +183,17 @@ static int start_http(app_t *a)
         .ping_interval_s = 10,
         .idle_timeout_s = 30,
         .max_send_queue = 8u << 20,
+        .https = cfg->https_port != 0,
+        .https_port = cfg->https_port,
+        .tls_cert = cert,
+        .tls_key = key,
+        /* The default port may be taken by another server on this
+         * machine; one asked for explicitly must work. */
+        .https_optional = !cfg->https_port_set,
     };
     yh_http_listener_t hl;
     yh_signal_http_listener(a->signal, &hl);
-    int rc = yh_http_create(a->loop, &hcfg, &hl, &a->http);
+    rc = yh_http_create(a->loop, &hcfg, &hl, &a->http);
     if (rc)
         YH_LOGE(MOD, "http on %s port %u: %s", cfg->http_bind, cfg->http_port, yh_strerror(rc));
     return rc;
@@ -174,6 +210,14 @@ static void print_banner(const app_t *a)
     for (int i = 0; i < cfg->n_announce; i++)
         printf(" %s", cfg->announce_ips[i]);
     printf("\n");
+    /* Over the LAN browsers need HTTPS for camera and microphone. */
+    if (yh_http_https_port(a->http)) {
+        printf("yunhui: https://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+               yh_http_https_port(a->http));
+        if (!cfg->tls_cert[0])
+            printf("  (self-signed certificate in %s)", cfg->data_dir);
+        printf("\n");
+    }
     fflush(stdout);
 }
 

@@ -88,4 +88,19 @@ int yh_auth_session_verify_at(const yh_auth_secret_t *secret, const char *token,
  * (inputs longer than `max` compare unequal). 1 equal, 0 not. */
 int yh_auth_equal(const void *a, size_t alen, const void *b, size_t blen, size_t max);
 
+/* ---- TURN REST credentials (draft-uberti-behave-turn-rest) ---- */
+
+#define YH_AUTH_TURN_CRED_MAX 29 /* base64 of an HMAC-SHA1, with its NUL */
+
+/* Time-limited TURN credentials for `user` (no ':'), valid for `ttl_s`
+ * seconds from now, for a TURN server that shares `secret` (coturn's
+ * static-auth-secret): `username` = "<expiry>:<user>" (`ucap` bytes),
+ * `credential` = base64(HMAC-SHA1(secret, username)) (`ccap` bytes, at
+ * least YH_AUTH_TURN_CRED_MAX). YH_ENOSPACE when a buffer is short. */
+int yh_auth_turn_credential(const char *secret, size_t secret_len, const char *user, int64_t ttl_s,
+                            char *username, size_t ucap, char *credential, size_t ccap);
+/* The same with the expiry `exp` (Unix seconds) given, for tests. */
+int yh_auth_turn_credential_at(const char *secret, size_t secret_len, const char *user, int64_t exp,
+                               char *username, size_t ucap, char *credential, size_t ccap);
+
 #endif

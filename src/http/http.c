@@ -47,10 +47,22 @@ static const struct lws_protocol_vhost_options mime_mjs = {&mime_css, NULL, ".mj
 static const struct lws_protocol_vhost_options mime_js = {&mime_mjs, NULL, ".js",
                                                           "text/javascript; charset=utf-8"};
 
-/* Sent with every response: the web client has no build step and no
- * versioned file names, so browsers must revalidate on each load. */
-static const struct lws_protocol_vhost_options hdr_cache = {NULL, NULL, "cache-control:",
-                                                            "no-cache"};
+/* Sent with every response (lws adds a vhost's list to each status line
+ * it writes: files, /healthz, /api, errors). The web client has no build
+ * step and no versioned file names, so browsers must revalidate on each
+ * load. The rest keeps pages from being framed (clickjacking), content
+ * from being sniffed into another type, URLs (meeting numbers, tokens)
+ * from leaking in Referer, and scripts to our own files (CSP Level 3). */
+static const struct lws_protocol_vhost_options hdr_referrer = {NULL, NULL,
+                                                               "referrer-policy:", "no-referrer"};
+static const struct lws_protocol_vhost_options hdr_nosniff = {&hdr_referrer, NULL,
+                                                              "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options hdr_frame = {&hdr_nosniff, NULL,
+                                                            "x-frame-options:", "DENY"};
+static const struct lws_protocol_vhost_options hdr_csp = {&hdr_frame, NULL,
+                                                          "content-security-policy:", YH_HTTP_CSP};
+static const struct lws_protocol_vhost_options hdr_cache = {&hdr_csp, NULL,
+                                                            "cache-control:", "no-cache"};
 
 static const char healthz_body[] = "{\"status\":\"ok\"}";
 
@@ -159,7 +171,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
-static void listen_start(yh_http_t *h);
+static void listen_start(yh_http_listen_t *l);
 
 static void on_accept_pause(uv_timer_t *t)
 {
@@ -168,63 +180,85 @@ static void on_accept_pause(uv_timer_t *t)
 
 static void on_accept(uv_poll_t *p, int status, int events)
 {
-    yh_http_t *h = p->data;
+    yh_http_listen_t *l = p->data;
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* The pending connection stays queued; retrying at once
                  * would spin, so stop polling for a moment. */
                 YH_LOGW(MOD, "accept: %s; pausing", strerror(errno));
-                uv_poll_stop(&h->listen_poll);
-                uv_timer_start(&h->accept_pause, on_accept_pause, ACCEPT_PAUSE_MS, 0);
+                uv_poll_stop(&l->poll);
+                uv_timer_start(&l->pause, on_accept_pause, ACCEPT_PAUSE_MS, 0);
             }
             return;
         }
-        /* On failure lws closes the descriptor itself. */
-        if (!lws_adopt_socket_vhost(h->vh, fd))
+        /* On failure lws closes the descriptor itself. On a vhost with a
+         * certificate the TLS handshake comes first. */
+        if (!lws_adopt_socket_vhost(l->vh, fd))
             YH_LOGW(MOD, "could not adopt a connection");
     }
 }
 
-static void listen_start(yh_http_t *h)
+static void listen_start(yh_http_listen_t *l)
 {
-    uv_poll_start(&h->listen_poll, UV_READABLE, on_accept);
+    uv_poll_start(&l->poll, UV_READABLE, on_accept);
 }
 
-static int listen_open(yh_http_t *h)
+/* Binds bind_ip:port; an `optional` listener's failure is only a warning. */
+static int listen_open(yh_http_t *h, yh_http_listen_t *l, uint16_t port, int optional)
 {
     struct sockaddr_storage ss;
-    if (yh_addr_parse(h->bind_ip, h->cfg.port, &ss)) {
+    if (yh_addr_parse(h->bind_ip, port, &ss)) {
         YH_LOGE(MOD, "bad bind address \"%s\"", h->bind_ip);
         return YH_EINVAL;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return YH_EIO;
-    h->listen_fd = fd;
+    l->fd = fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     socklen_t sl = sizeof ss;
     if (bind(fd, (struct sockaddr *)&ss, yh_addr_len((struct sockaddr *)&ss)) ||
         listen(fd, SOMAXCONN) || getsockname(fd, (struct sockaddr *)&ss, &sl)) {
-        YH_LOGE(MOD, "listen on %s port %u: %s", h->bind_ip, h->cfg.port, strerror(errno));
+        yh_log(optional ? YH_LOG_WARN : YH_LOG_ERROR, MOD, "%s: listen on %s port %u: %s%s",
+               l->scheme, h->bind_ip, port, strerror(errno),
+               optional ? "; serving without it" : "");
         return YH_EIO;
     }
     char as[YH_ADDR_STRLEN];
     yh_addr_str((struct sockaddr *)&ss, as, sizeof as);
-    h->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+    l->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                        : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    if (uv_poll_init_socket(h->loop, &h->listen_poll, fd))
+    if (uv_poll_init_socket(h->loop, &l->poll, fd))
         return YH_EIO;
-    h->listen_poll.data = h;
-    h->listen_started = 1;
-    uv_timer_init(h->loop, &h->accept_pause);
-    h->accept_pause.data = h;
-    h->pause_started = 1;
-    listen_start(h);
-    YH_LOGI(MOD, "listening on %s", as);
+    l->poll.data = l;
+    l->poll_started = 1;
+    uv_timer_init(h->loop, &l->pause);
+    l->pause.data = l;
+    l->pause_started = 1;
+    listen_start(l);
+    YH_LOGI(MOD, "%s: listening on %s", l->scheme, as);
     return 0;
+}
+
+/* Closes what listen_open opened (the handles close asynchronously). */
+static void listen_close(yh_http_listen_t *l)
+{
+    if (l->poll_started)
+        uv_close((uv_handle_t *)&l->poll, NULL);
+    if (l->pause_started)
+        uv_close((uv_handle_t *)&l->pause, NULL);
+    l->poll_started = l->pause_started = 0;
+}
+
+static void listen_free_fd(yh_http_listen_t *l)
+{
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
+    l->port = 0;
 }
 
 static void config_defaults(yh_http_t *h, const yh_http_config_t *cfg)
@@ -246,25 +280,28 @@ static void config_defaults(yh_http_t *h, const yh_http_config_t *cfg)
     h->cfg.bind_ip = h->bind_ip;
 }
 
-/* The lws side: a context on our loop and one vhost that does not listen
- * (connections are adopted), with the routes and the WebSocket keepalive:
- * a PING after ping_interval_s without proof of life (a PONG or, see
- * ws.c, any message), hang-up after idle_timeout_s. */
-static int lws_setup(yh_http_t *h)
+/* One vhost that does not listen (connections are adopted), with the
+ * routes and the WebSocket keepalive; with `tls`, the certificate and
+ * HTTP/1.1 only in ALPN (the WebSocket upgrade is an HTTP/1.1 one). */
+static struct lws_vhost *vhost_create(yh_http_t *h, struct lws_context_creation_info *info, int tls)
 {
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    void *loops[1] = {h->loop};
-    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                   LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-    info.foreign_loops = loops;
-    info.pcontext = &h->ctx_watch;
-    info.user = h;
-    h->ctx = lws_create_context(&info);
-    if (!h->ctx)
-        return YH_EIO;
-    h->ctx_watch = h->ctx;
+    info->vhost_name = tls ? "yunhui-tls" : "yunhui";
+    info->port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    info->protocols = h->protocols;
+    info->mounts = &h->mount_root;
+    info->headers = &hdr_cache;
+    info->retry_and_idle_policy = &h->retry;
+    info->ssl_cert_filepath = tls ? h->tls_cert : NULL;
+    info->ssl_private_key_filepath = tls ? h->tls_key : NULL;
+    info->alpn = tls ? "http/1.1" : NULL;
+    struct lws_vhost *vh = lws_create_vhost(h->ctx, info);
+    if (!vh && tls)
+        YH_LOGE(MOD, "https: cannot use certificate %s with key %s", h->tls_cert, h->tls_key);
+    return vh;
+}
 
+static void mounts_init(yh_http_t *h)
+{
     h->protocols[0] = (struct lws_protocols){
         .name = PROTOCOL_NAME,
         .callback = callback,
@@ -307,18 +344,57 @@ static int lws_setup(yh_http_t *h)
         .cache_revalidate = 1,
         .origin_protocol = LWSMPRO_FILE,
     };
+}
+
+/* The lws side: a context on our loop and a vhost per listener, sharing
+ * the routes, with the WebSocket keepalive: a PING after ping_interval_s
+ * without proof of life (a PONG or, see ws.c, any message), hang-up after
+ * idle_timeout_s. */
+static int lws_setup(yh_http_t *h)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    void *loops[1] = {h->loop};
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    /* The server verifies no peer certificates: the system CA store is
+     * not loaded (it would only cost memory). */
+    if (h->cfg.https)
+        info.options |=
+            LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+    info.foreign_loops = loops;
+    info.pcontext = &h->ctx_watch;
+    info.user = h;
+    h->ctx = lws_create_context(&info);
+    if (!h->ctx)
+        return YH_EIO;
+    h->ctx_watch = h->ctx;
+    mounts_init(h);
     h->retry = (lws_retry_bo_t){
         .secs_since_valid_ping = (uint16_t)h->cfg.ping_interval_s,
         .secs_since_valid_hangup = (uint16_t)h->cfg.idle_timeout_s,
     };
-    info.vhost_name = "yunhui";
-    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-    info.protocols = h->protocols;
-    info.mounts = &h->mount_root;
-    info.headers = &hdr_cache;
-    info.retry_and_idle_policy = &h->retry;
-    h->vh = lws_create_vhost(h->ctx, &info);
-    return h->vh ? 0 : YH_EIO;
+    if (!(h->plain.vh = vhost_create(h, &info, 0)))
+        return YH_EIO;
+    if (h->cfg.https && !(h->tls.vh = vhost_create(h, &info, 1)))
+        return YH_EINVAL;
+    return 0;
+}
+
+/* HTTP, then HTTPS when configured; an optional HTTPS listener that
+ * cannot bind is closed again and the server goes on without it. */
+static int listeners_open(yh_http_t *h)
+{
+    int rc = listen_open(h, &h->plain, h->cfg.port, 0);
+    if (rc || !h->cfg.https)
+        return rc;
+    rc = listen_open(h, &h->tls, h->cfg.https_port, h->cfg.https_optional);
+    if (rc && h->cfg.https_optional) {
+        listen_close(&h->tls);
+        listen_free_fd(&h->tls);
+        return 0;
+    }
+    return rc;
 }
 
 int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
@@ -330,7 +406,8 @@ int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
     if (!h)
         return YH_ENOMEM;
     h->loop = loop;
-    h->listen_fd = -1;
+    h->plain = (yh_http_listen_t){.h = h, .scheme = "http", .fd = -1};
+    h->tls = (yh_http_listen_t){.h = h, .scheme = "https", .fd = -1};
     config_defaults(h, cfg);
     if (listener)
         h->l = *listener;
@@ -343,10 +420,20 @@ int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
     if (!(h->web_root = strdup(real)))
         goto fail;
     h->cfg.web_root = h->web_root;
+    if (h->cfg.https) {
+        rc = YH_EINVAL;
+        if (!cfg->tls_cert || !cfg->tls_key)
+            goto fail;
+        rc = YH_ENOMEM;
+        if (!(h->tls_cert = strdup(cfg->tls_cert)) || !(h->tls_key = strdup(cfg->tls_key)))
+            goto fail;
+    }
+    h->cfg.tls_cert = h->tls_cert;
+    h->cfg.tls_key = h->tls_key;
 
     lws_set_log_level(LLL_ERR | LLL_WARN | (yh_log_enabled(YH_LOG_DEBUG) ? LLL_NOTICE : 0),
                       lws_log_emit);
-    if ((rc = lws_setup(h)) || (rc = listen_open(h)))
+    if ((rc = lws_setup(h)) || (rc = listeners_open(h)))
         goto fail;
     *out = h;
     return 0;
@@ -379,10 +466,8 @@ void yh_http_destroy(yh_http_t *h)
 {
     if (!h)
         return;
-    if (h->listen_started)
-        uv_close((uv_handle_t *)&h->listen_poll, NULL);
-    if (h->pause_started)
-        uv_close((uv_handle_t *)&h->accept_pause, NULL);
+    listen_close(&h->plain);
+    listen_close(&h->tls);
     if (h->ctx) {
         /* On a foreign loop the first call closes every connection
          * (LWS_CALLBACK_CLOSED, hence ws_close, for each) and starts
@@ -398,13 +483,20 @@ void yh_http_destroy(yh_http_t *h)
     } else {
         drain(h->loop);
     }
-    if (h->listen_fd >= 0)
-        close(h->listen_fd);
+    listen_free_fd(&h->plain);
+    listen_free_fd(&h->tls);
     free(h->web_root);
+    free(h->tls_cert);
+    free(h->tls_key);
     free(h);
 }
 
 uint16_t yh_http_port(const yh_http_t *h)
 {
-    return h->port;
+    return h->plain.port;
+}
+
+uint16_t yh_http_https_port(const yh_http_t *h)
+{
+    return h->tls.port;
 }

@@ -3,6 +3,12 @@
  * thread's libuv loop: static files of web/ at "/", the signaling WebSocket
  * at "/ws", "/healthz". Other modules see WebSocket connections only through
  * this interface, never libwebsockets itself.
+ *
+ * The same routes are served on a second, TLS listener (HTTPS and WSS)
+ * when configured: browsers grant camera and microphone only to secure
+ * origins, which plain HTTP is only on localhost. Every HTTP response
+ * carries the security headers below (CSP, no framing, no sniffing, no
+ * referrer).
  */
 #ifndef YH_HTTP_HTTP_H
 #define YH_HTTP_HTTP_H
@@ -35,9 +41,16 @@ typedef struct yh_http_config {
     int ping_interval_s;     /* 10 */
     int idle_timeout_s;      /* 30: nothing received => close */
     size_t max_send_queue;   /* bytes queued to one connection before it is dropped */
+    /* HTTPS + WSS on bind_ip too (the same routes), when `https` is set. */
+    int https;
+    uint16_t https_port;  /* 0 picks a free port (see yh_http_https_port) */
+    const char *tls_cert; /* PEM file: the certificate, then any chain */
+    const char *tls_key;  /* PEM file: its private key */
+    /* 1: if the HTTPS port cannot be bound, warn and serve HTTP only. */
+    int https_optional;
 } yh_http_config_t;
 /* Numeric fields left 0 take the defaults in the comments (send queue:
- * 4 MiB); bind_ip NULL means "0.0.0.0". The listening socket binds exactly
+ * 4 MiB); bind_ip NULL means "0.0.0.0". The listening sockets bind exactly
  * bind_ip (IPv4 or IPv6 literal). Strings are copied. */
 
 int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
@@ -48,6 +61,24 @@ int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
  * NULL. */
 void yh_http_destroy(yh_http_t *h);
 uint16_t yh_http_port(const yh_http_t *h);
+/* The HTTPS port, 0 when HTTPS is off. */
+uint16_t yh_http_https_port(const yh_http_t *h);
+
+/* The headers every HTTP response carries, as "name:" / value pairs
+ * (for tests and documentation). The Content-Security-Policy allows only
+ * the server's own scripts, styles and connections (plus ws:/wss: for the
+ * signaling socket, data:/blob: images and blob: media) and no framing. */
+#define YH_HTTP_CSP                                                                                \
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "                \
+    "media-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+
+/* A self-signed certificate for HTTPS on a LAN: makes sure `cert_path`
+ * and `key_path` (mode 0600) hold an ECDSA P-256 certificate valid for
+ * "localhost" and each of `ips` (subjectAltName). An existing pair is
+ * kept while it covers those names and is valid for at least another day;
+ * otherwise a new one replaces it. The directory must exist. */
+int yh_http_tls_selfsigned(const char *cert_path, const char *key_path, const char *const *ips,
+                           int n_ips);
 
 /* Queues one text message (copied). YH_ELIMIT when the connection's send
  * queue is full (the connection is then dropped; ws_close follows later),

@@ -61,6 +61,19 @@ struct yh_ws {
     int dropped;
 };
 
+/* One listening socket of ours; accepted connections are adopted into the
+ * lws vhost `vh` (plain HTTP, or TLS when the vhost has a certificate). */
+typedef struct yh_http_listen {
+    yh_http_t *h;
+    struct lws_vhost *vh;
+    const char *scheme; /* "http" or "https", for logs */
+    int fd;
+    uint16_t port;
+    uv_poll_t poll;
+    uv_timer_t pause; /* backs off after EMFILE */
+    int poll_started, pause_started;
+} yh_http_listen_t;
+
 struct yh_http {
     uv_loop_t *loop;
     yh_http_config_t cfg; /* string fields point at the copies below */
@@ -68,17 +81,14 @@ struct yh_http {
     char *web_root;
     yh_http_listener_t l;
 
-    /* Our own listening socket: lws 4.1 neither binds the address given as
-     * `iface` exactly nor supports port 0, so we accept and adopt. */
-    int listen_fd;
-    uint16_t port;
-    uv_poll_t listen_poll;
-    uv_timer_t accept_pause; /* backs off after EMFILE */
-    int listen_started, pause_started;
+    /* Our own listening sockets: lws 4.1 neither binds the address given
+     * as `iface` exactly nor supports port 0, so we accept and adopt.
+     * `tls` is used only with cfg.https. */
+    yh_http_listen_t plain, tls;
+    char *tls_cert, *tls_key;
 
     struct lws_context *ctx;
     struct lws_context *ctx_watch; /* lws writes NULL when fully destroyed */
-    struct lws_vhost *vh;
     lws_retry_bo_t retry;
     struct lws_protocols protocols[2];
     struct lws_http_mount mount_root, mount_healthz;

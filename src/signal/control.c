@@ -149,7 +149,7 @@ void yh_sig_tick(yh_signal_t *s, uint64_t now_us)
     yh_sig_arm(s, now_us);
 }
 
-json_t *yh_sig_joined_json(const yh_participant_t *p)
+json_t *yh_sig_joined_json(const yh_signal_t *s, const yh_participant_t *p)
 {
     const yh_meeting_t *m = p->meeting;
     json_t *participants = json_array();
@@ -163,10 +163,10 @@ json_t *yh_sig_joined_json(const yh_participant_t *p)
         for (const yh_meeting_track_t *t = q->tracks; t; t = t->next)
             json_array_append_new(tracks, yh_sig_track_json(t));
     }
-    json_t *o =
-        json_pack("{s:s, s:o, s:o, s:o, s:o, s:[], s:s}", "type", "joined", "self",
-                  yh_sig_participant_json(p), "meeting", yh_sig_meeting_json(m, p), "participants",
-                  participants, "tracks", tracks, "iceServers", "resumeToken", p->resume_token);
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "type", "joined", "self",
+                          yh_sig_participant_json(p), "meeting", yh_sig_meeting_json(m, p),
+                          "participants", participants, "tracks", tracks, "iceServers",
+                          yh_sig_ice_servers_json(s, p), "resumeToken", p->resume_token);
     if (o && moderates(p)) {
         json_t *waiting = json_array();
         for (const yh_participant_t *w = m->wait_head; w; w = w->next)
@@ -403,7 +403,7 @@ void yh_sig_admit(yh_signal_t *s, yh_participant_t *p)
     yh_meeting_t *m = p->meeting;
     yh_meeting_waiter_admit(m, p);
     yh_signal_conn_t *c = yh_sig_conn_of(p);
-    json_t *reply = yh_sig_joined_json(p);
+    json_t *reply = yh_sig_joined_json(s, p);
     if (reply && c && c->join_id)
         json_object_set(reply, "id", c->join_id);
     if (c) {

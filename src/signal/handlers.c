@@ -82,7 +82,7 @@ static int h_join(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, js
     /* The dispatcher sends the reply first, then the first subscriber
      * offer when others already publish. */
     p->sub_dirty = 1;
-    *reply = yh_sig_joined_json(p);
+    *reply = yh_sig_joined_json(s, p);
     return 0;
 }
 
@@ -115,7 +115,7 @@ static int h_resume(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, 
     }
     p->sub_dirty = 1;
     YH_LOGI("signal", "%s resumed", p->id);
-    *reply = yh_sig_joined_json(p);
+    *reply = yh_sig_joined_json(s, p);
     return 0;
 }
 

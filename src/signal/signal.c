@@ -9,9 +9,11 @@
  * goes away meanwhile is only marked dead; it is freed when the outermost
  * entry point returns.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "signal/signal_int.h"
@@ -152,6 +154,48 @@ void yh_signal_attach_secret(yh_signal_t *s, const yh_auth_secret_t *secret)
     s->secret = secret;
 }
 
+int yh_signal_set_ice_servers(yh_signal_t *s, const char *const *urls, int n_urls,
+                              const char *secret, int64_t ttl_s)
+{
+    if (n_urls < 0 || n_urls > YH_SIGNAL_MAX_TURN ||
+        (n_urls &&
+         (!secret || !*secret || strlen(secret) > YH_SIGNAL_TURN_SECRET_MAX || ttl_s <= 0)))
+        return YH_EINVAL;
+    for (int i = 0; i < n_urls; i++)
+        if (!urls[i] || strlen(urls[i]) >= YH_SIGNAL_TURN_URL_MAX)
+            return YH_EINVAL;
+    for (int i = 0; i < n_urls; i++)
+        strcpy(s->turn_urls[i], urls[i]);
+    s->n_turn = n_urls;
+    snprintf(s->turn_secret, sizeof s->turn_secret, "%s", n_urls ? secret : "");
+    s->turn_ttl_s = ttl_s;
+    return 0;
+}
+
+/* draft-uberti-behave-turn-rest-00 section 2.2: the credentials are
+ * computed afresh for each joined (and resumed), so a resumed client also
+ * gets a new expiry. */
+json_t *yh_sig_ice_servers_json(const yh_signal_t *s, const yh_participant_t *p)
+{
+    json_t *arr = json_array();
+    if (!arr || !s->n_turn)
+        return arr;
+    char user[32 + sizeof p->id], cred[YH_AUTH_TURN_CRED_MAX];
+    int rc = yh_auth_turn_credential(s->turn_secret, strlen(s->turn_secret), p->id, s->turn_ttl_s,
+                                     user, sizeof user, cred, sizeof cred);
+    json_t *urls = json_array();
+    if (rc || !urls) {
+        YH_LOGW("signal", "%s: no TURN credentials: %s", p->id, yh_strerror(rc));
+        json_decref(urls);
+        return arr;
+    }
+    for (int i = 0; i < s->n_turn; i++)
+        json_array_append_new(urls, json_string(s->turn_urls[i]));
+    json_array_append_new(
+        arr, json_pack("{s:o, s:s, s:s}", "urls", urls, "username", user, "credential", cred));
+    return arr;
+}
+
 int yh_signal_meeting_end(yh_signal_t *s, const char *number)
 {
     yh_meeting_t *m = yh_meeting_find(&s->reg, number);
@@ -189,6 +233,7 @@ void yh_signal_destroy(yh_signal_t *s)
     free(s->sub_answer);
     free(s->slots);
     free(s->buf);
+    explicit_bzero(s->turn_secret, sizeof s->turn_secret);
     free(s);
 }
 

@@ -14,6 +14,9 @@
 #include "sfu/sfu.h"
 
 #define YH_SIGNAL_MAX_CANDIDATES 4
+#define YH_SIGNAL_MAX_TURN 4
+#define YH_SIGNAL_TURN_URL_MAX 256    /* bytes of a TURN URL with its NUL */
+#define YH_SIGNAL_TURN_SECRET_MAX 512 /* bytes of the shared secret */
 
 typedef struct yh_signal yh_signal_t;
 /* The meeting store (store/store.h); signaling only borrows it. */
@@ -44,6 +47,13 @@ void yh_signal_attach_store(yh_signal_t *s, yh_store_t *store);
 /* The secret to verify join tokens with (borrowed; outlives `s`). NULL
  * (the default): a join with a token is refused as unauthorized. */
 void yh_signal_attach_secret(yh_signal_t *s, const yh_auth_secret_t *secret);
+/* TURN servers for joined.iceServers: one entry {urls, username,
+ * credential} with credentials of the TURN REST scheme (auth/auth.h,
+ * yh_auth_turn_credential) for the participant's id, valid `ttl_s`
+ * seconds; the TURN server must share `secret`. Copies everything; call
+ * before the first connection. n_urls 0 (the default): iceServers is []. */
+int yh_signal_set_ice_servers(yh_signal_t *s, const char *const *urls, int n_urls,
+                              const char *secret, int64_t ttl_s);
 /* Ends meeting `number` if it is live (DELETE /api/meetings/{number}):
  * everyone gets `ended {}` and is disconnected, and the store marks it
  * ended. YH_ENOTFOUND when nobody is in it (the store is not touched

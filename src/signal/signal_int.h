@@ -52,6 +52,11 @@ struct yh_signal {
     struct yh_store *store;              /* NULL: open mode only */
     const struct yh_auth_secret *secret; /* join tokens; NULL: refused */
     int no_adhoc;                        /* unknown numbers are not-found */
+    /* TURN servers for joined.iceServers (yh_signal_set_ice_servers). */
+    char turn_urls[YH_SIGNAL_MAX_TURN][YH_SIGNAL_TURN_URL_MAX];
+    int n_turn;
+    char turn_secret[YH_SIGNAL_TURN_SECRET_MAX + 1];
+    int64_t turn_ttl_s;
 
     /* Scratch space for SDP work (large: never on the stack). */
     yh_sdp_t *sdp;
@@ -178,7 +183,9 @@ void yh_sig_meeting_end(yh_signal_t *s, yh_meeting_t *m);
 /* A waiting participant enters (admit): joined to it, events to others. */
 void yh_sig_admit(yh_signal_t *s, yh_participant_t *p);
 /* The joined reply for `p` as it sees the meeting (no id). */
-json_t *yh_sig_joined_json(const yh_participant_t *p);
+json_t *yh_sig_joined_json(const yh_signal_t *s, const yh_participant_t *p);
+/* joined.iceServers for `p`: [] or one TURN entry with fresh credentials. */
+json_t *yh_sig_ice_servers_json(const yh_signal_t *s, const yh_participant_t *p);
 /* What is due at `now_us`: roll calls advance, coalesced count updates go
  * out; then the control timer is armed for the next. */
 void yh_sig_tick(yh_signal_t *s, uint64_t now_us);

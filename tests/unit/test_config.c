@@ -129,13 +129,55 @@ static void test_bad_environment(void **state)
     assert_int_equal(c.http_port, 8080);
 }
 
+/* HTTPS and TURN: defaults, flags, the environment's secret, and the
+ * combinations that are refused. */
+static void test_https_turn(void **state)
+{
+    yh_config_t c;
+    char *argv0[] = {"yunhui"};
+    assert_int_equal(parse(&c, ARGC(argv0), argv0, NULL), 0);
+    assert_int_equal(c.https_port, 8443);
+    assert_int_equal(c.https_port_set, 0);
+    assert_int_equal(c.n_turn, 0);
+    assert_int_equal(c.turn_ttl, 86400);
+
+    char *argv[] = {"yunhui",     "--https-port",
+                    "0",          "--tls-cert",
+                    "/c.pem",     "--tls-key=/k.pem",
+                    "--turn-url", "turn:127.0.0.1:3478?transport=udp",
+                    "--turn-url", "turns:turn.example.org:5349?transport=tcp",
+                    "--turn-ttl", "600"};
+    char *envp[] = {"YUNHUI_TURN_SECRET=s3cret", NULL};
+    assert_int_equal(parse(&c, ARGC(argv), argv, envp), 0);
+    assert_int_equal(c.https_port, 0);
+    assert_int_equal(c.https_port_set, 1);
+    assert_string_equal(c.tls_cert, "/c.pem");
+    assert_string_equal(c.tls_key, "/k.pem");
+    assert_int_equal(c.n_turn, 2);
+    assert_string_equal(c.turn_urls[0], "turn:127.0.0.1:3478?transport=udp");
+    assert_string_equal(c.turn_urls[1], "turns:turn.example.org:5349?transport=tcp");
+    assert_string_equal(c.turn_secret, "s3cret");
+    assert_int_equal(c.turn_ttl, 600);
+
+    char *no_secret[] = {"yunhui", "--turn-url", "turn:127.0.0.1:3478"};
+    assert_int_equal(parse(&c, ARGC(no_secret), no_secret, NULL), YH_EINVAL);
+    char *half_tls[] = {"yunhui", "--tls-cert", "/c.pem"};
+    assert_int_equal(parse(&c, ARGC(half_tls), half_tls, NULL), YH_EINVAL);
+    char *bad_url[] = {"yunhui", "--turn-url", "http://x", "--turn-secret", "s"};
+    assert_int_equal(parse(&c, ARGC(bad_url), bad_url, NULL), YH_EINVAL);
+    char *quote[] = {"yunhui", "--turn-url", "turn:a\"b", "--turn-secret", "s"};
+    assert_int_equal(parse(&c, ARGC(quote), quote, NULL), YH_EINVAL);
+    char *bad_ttl[] = {"yunhui", "--turn-ttl", "0"};
+    assert_int_equal(parse(&c, ARGC(bad_ttl), bad_ttl, NULL), YH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_environment),
-        cmocka_unit_test(test_flags_win),  cmocka_unit_test(test_help),
-        cmocka_unit_test(test_errors),     cmocka_unit_test(test_announce_limit),
-        cmocka_unit_test(test_bad_environment),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_environment),
+        cmocka_unit_test(test_flags_win),       cmocka_unit_test(test_help),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_announce_limit),
+        cmocka_unit_test(test_bad_environment), cmocka_unit_test(test_https_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

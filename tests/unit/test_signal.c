@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "signal/signal_int.h"
@@ -273,6 +275,37 @@ static void publish(fixture_t *fx, fake_t *f, const char *vector, const char *tr
 }
 
 /* ---- tests ---------------------------------------------------------------- */
+
+/* With TURN configured, joined.iceServers carries one entry whose
+ * credential is the TURN REST HMAC of "<expiry>:<participant id>". */
+static void test_ice_servers(void **state)
+{
+    fixture_t *fx = *state;
+    const char *urls[] = {"turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp"};
+    assert_int_equal(yh_signal_set_ice_servers(fx->s, urls, 2, NULL, 600), YH_EINVAL);
+    assert_int_equal(yh_signal_set_ice_servers(fx->s, urls, 2, "s3cret", 600), 0);
+    fake_t *a = fake_open(fx);
+    int64_t before = (int64_t)time(NULL);
+    sendf(fx, a, "{\"type\":\"join\",\"id\":1,\"meeting\":\"123456789\"}");
+    json_t *j = expect(a, "joined");
+    json_t *ice = json_object_get(j, "iceServers");
+    assert_int_equal(json_array_size(ice), 1);
+    json_t *e = json_array_get(ice, 0);
+    assert_int_equal(json_array_size(json_object_get(e, "urls")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e, "urls"), 1)), urls[1]);
+    const char *user = str(e, "username"), *colon = strchr(user, ':');
+    assert_non_null(colon);
+    assert_string_equal(colon + 1, str(json_object_get(j, "self"), "id"));
+    long long exp = strtoll(user, NULL, 10);
+    assert_true(exp >= before + 600 && exp <= before + 602);
+    char u2[64], cred[YH_AUTH_TURN_CRED_MAX];
+    assert_int_equal(
+        yh_auth_turn_credential_at("s3cret", 6, colon + 1, exp, u2, sizeof u2, cred, sizeof cred),
+        0);
+    assert_string_equal(u2, user);
+    assert_string_equal(str(e, "credential"), cred);
+    fake_free(fx, a);
+}
 
 static void test_join_and_events(void **state)
 {
@@ -648,6 +681,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ice_servers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_chat_hand_leave, setup, teardown),
