@@ -2,7 +2,8 @@
 // speaker views), panels and controls. All protocol and media work is in
 // yunhui.js; this file wires it to the page modules in ui/.
 //
-// URL options: m (meeting), name, autojoin=1, pwd, token, view=speaker;
+// URL options: m (meeting), name, autojoin=1, pwd, token, view=speaker,
+// simulcast=0 (send one camera encoding instead of three);
 // test-only: w, h, fps (camera size and rate), fakescreen=1 (a canvas
 // stands in for getDisplayMedia).
 
@@ -32,6 +33,7 @@ function readUrl() {
     view: u.searchParams.get('view') === 'speaker' ? 'speaker' : 'gallery',
     video: { width: num('w'), height: num('h'), frameRate: num('fps') },
     fakeScreen: u.searchParams.get('fakescreen') === '1',
+    simulcast: u.searchParams.get('simulcast') !== '0',
   };
 }
 
@@ -287,7 +289,7 @@ function reconcilePublishing(reason) {
     const c = yh.client;
     if (!c || c.signalingState === 'closed') return;
     if (c.canPublish() && !c.isPublishing() && c.localStream) {
-      await c.publish({ stream: c.localStream });
+      await c.publish({ stream: c.localStream, simulcast: url.simulcast });
       yh.metrics.publishedAt ??= performance.now();
       for (const src of ['microphone', 'camera']) if (c.isMuted(src)) await c.setMuted(src, true);
       if (reason === 'role') showBanner('You can speak now.', { kind: 'info', timeoutMs: 4000 });

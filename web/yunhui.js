@@ -131,6 +131,29 @@ function sourceOfTrack(track) {
   return track.kind === 'audio' ? 'microphone' : 'camera';
 }
 
+/**
+ * Camera encodings for simulcast, rids low to high as the protocol names
+ * them. Browsers send as many layers as the capture size supports (about
+ * three from 540p, two from 360p), so smaller captures ask for fewer and
+ * keep the full-size layer; below 360p one encoding is enough.
+ */
+export function simulcastEncodings(height) {
+  if (height >= 540) {
+    return [
+      { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+      { rid: 'f', maxBitrate: 1500000 },
+    ];
+  }
+  if (height >= 360) {
+    return [
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 300000 },
+      { rid: 'f', maxBitrate: 1200000 },
+    ];
+  }
+  return null;
+}
+
 export class YunhuiClient extends Emitter {
   constructor(opts = {}) {
     super();
@@ -590,12 +613,8 @@ export class YunhuiClient extends Emitter {
       }
       const init = { direction: 'sendonly', streams: [local] };
       if (track.kind === 'video' && simulcast) {
-        // rids low to high, as the protocol names them.
-        init.sendEncodings = [
-          { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
-          { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
-          { rid: 'f', maxBitrate: 1500000 },
-        ];
+        const enc = simulcastEncodings(track.getSettings?.().height ?? 0);
+        if (enc) init.sendEncodings = enc;
       }
       this._pubSources.set(pc.addTransceiver(track, init), source);
     }

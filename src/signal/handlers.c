@@ -154,6 +154,39 @@ static int h_ignore(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, 
     return 0;
 }
 
+/* Adaptive stream: the receiver's wish for one track becomes the highest
+ * simulcast layer it may get (layers are q, h, f: about 1/4, 1/2 and full
+ * size). A size of 0 or no size leaves the layer to `quality`. */
+static int layer_for(int quality, int width, int height)
+{
+    int by_size = 2;
+    if (width || height) {
+        int big = width > height * 16 / 9 ? width * 9 / 16 : height;
+        by_size = big <= 200 ? 0 : big <= 400 ? 1 : 2;
+    }
+    return quality < by_size ? quality : by_size;
+}
+
+static int h_subscription(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r,
+                          json_t **reply, yh_sig_err_t *err)
+{
+    yh_participant_t *p = c->p;
+    const char *id = r->u.subscription.track;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        yh_meeting_slot_t *sl = &p->slots[i];
+        char tid[16];
+        snprintf(tid, sizeof tid, "t%u", (unsigned)sl->track);
+        if (!sl->active || !sl->track || strcmp(tid, id) != 0)
+            continue;
+        if (s->sfu && sl->sub_id)
+            yh_sfu_sub_set_layer(s->sfu, sl->sub_id,
+                                 layer_for(r->u.subscription.quality, r->u.subscription.width,
+                                           r->u.subscription.height));
+        return 0;
+    }
+    return fail(err, "not-found", "no such track in your subscriptions");
+}
+
 static int h_mute(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, json_t **reply,
                   yh_sig_err_t *err)
 {
@@ -238,7 +271,7 @@ static const struct {
     [YH_SIG_UNPUBLISH] = {h_unpublish, ADMITTED},
     [YH_SIG_ANSWER] = {h_answer, ADMITTED},
     [YH_SIG_CANDIDATE] = {h_ignore, ANY},
-    [YH_SIG_SUBSCRIPTION] = {h_ignore, ADMITTED},
+    [YH_SIG_SUBSCRIPTION] = {h_subscription, ADMITTED},
     [YH_SIG_MUTE] = {h_mute, ADMITTED},
     [YH_SIG_HAND] = {h_hand, ADMITTED},
     [YH_SIG_CHAT] = {h_chat, ADMITTED},

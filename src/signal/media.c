@@ -233,6 +233,10 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         tp.rtx_pt = pm->rtx_pt;
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
+        /* Simulcast layers in the offer's rid order, lowest first (q, h, f). */
+        tp.n_layers = t->n_layers;
+        for (unsigned l = 0; l < t->n_layers && l < YH_SFU_MAX_LAYERS; l++)
+            snprintf(tp.rids[l], sizeof tp.rids[l], "%s", t->layers[l]);
         rc = yh_sfu_track_add(s->sfu, &tp);
         if (rc == 0 && t->muted && (rc = yh_sfu_track_set_muted(s->sfu, t->num, 1)) < 0)
             yh_sfu_track_remove(s->sfu, t->num);

@@ -216,19 +216,26 @@ static int parse_subscription(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
         rc = get_str(o, "quality", 0, 1, 16, &quality, NULL, e);
     if (rc < 0)
         return rc;
+    r->u.subscription.track = track;
+    r->u.subscription.quality = 3;
     if (quality) {
         size_t i = 0;
         while (i < 4 && strcmp(quality, qualities[i]) != 0)
             i++;
         if (i == 4)
             return fail(e, "field 'quality' must be \"off\", \"low\", \"medium\" or \"high\"");
+        r->u.subscription.quality = (int)i - 1;
     }
     static const char *const dims[] = {"width", "height"};
+    int *out[] = {&r->u.subscription.width, &r->u.subscription.height};
     for (size_t i = 0; i < 2; i++) {
         json_t *v = json_object_get(o, dims[i]);
+        *out[i] = 0;
         if (v && !json_is_null(v) &&
             (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 16384))
             return fail(e, "field '%s' must be an integer 0..16384", dims[i]);
+        if (v && json_is_integer(v))
+            *out[i] = (int)json_integer_value(v);
     }
     return 0;
 }

@@ -95,6 +95,11 @@ typedef struct yh_sig_req {
             const char *mid;
         } unpublish;
         struct {
+            const char *track;
+            int quality; /* -1 off, 0 low, 1 medium, 2 high; 3 when not given */
+            int width, height; /* 0 when not given */
+        } subscription;
+        struct {
             const char *sdp;
             size_t sdp_len;
         } answer;

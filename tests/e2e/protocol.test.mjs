@@ -254,6 +254,16 @@ describe('signaling protocol', { timeout: 60000 }, () => {
     assert.equal(again.type, 'error');
     assert.equal(again.code, 'bad-request');
 
+    // Receiving preferences: accepted for a subscribed track, refused for
+    // a track this client does not receive.
+    const pref = await b.request({ type: 'subscription', track: t1.id, quality: 'low', width: 160, height: 120 });
+    assert.equal(pref.type, 'ok', JSON.stringify(pref));
+    const off = await b.request({ type: 'subscription', track: t1.id, quality: 'off' });
+    assert.equal(off.type, 'ok', JSON.stringify(off));
+    const unknown = await b.request({ type: 'subscription', track: 't999999', quality: 'high' });
+    assert.equal(unknown.type, 'error');
+    assert.equal(unknown.code, 'not-found');
+
     // A late joiner learns the tracks in joined, then gets an offer.
     const c = await joined(meeting, 'Late');
     assert.deepEqual(c.joined.tracks.map((t) => t.id).sort(), [t0.id, t1.id].sort());
