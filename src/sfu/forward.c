@@ -15,16 +15,34 @@
 
 /* The layer a subscriber should receive: the highest one still arriving
  * within its limit, else the lowest one arriving. */
+static int limit_of(const yh_sub_t *sub)
+{
+    return sub->max_layer < sub->bwe_layer ? sub->max_layer : sub->bwe_layer;
+}
+
+void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer)
+{
+    int was = limit_of(sub);
+    sub->max_layer = max_layer < -1 ? -1 : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1 : max_layer;
+    sub->bwe_layer = bwe_layer < -1 ? -1 : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1 : bwe_layer;
+    if (limit_of(sub) < 0 && was >= 0) {
+        /* Paused: resume later with continuous numbering at a keyframe. */
+        yh_rtp_rewriter_switch(&sub->rw);
+        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
+        sub->vp8_switch = 1;
+    }
+}
+
 static int pick_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track_t *tr)
 {
-    int best = -1, lowest = -1;
+    int best = -1, lowest = -1, limit = limit_of(sub);
     for (int l = 0; l < tr->n_layers; l++) {
         const yh_layer_t *L = &tr->layers[l];
         if (!L->ssrc || w->now_us - L->last_packet_us > LAYER_ACTIVE_US)
             continue;
         if (lowest < 0)
             lowest = l;
-        if (l <= sub->max_layer)
+        if (l <= limit)
             best = l;
     }
     return best >= 0 ? best : lowest;
@@ -85,6 +103,7 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     size_t n = 0;
     if (tp->p.ext.abs_send_time)
         yh_rtp_ext_set_abs_send_time(&ext[n++], tp->p.ext.abs_send_time, w->now_ntp);
+    uint16_t twcc_seq = tp->twcc_out;
     if (tp->p.ext.twcc)
         yh_rtp_ext_set_twcc_seq(&ext[n++], tp->p.ext.twcc, tp->twcc_out++);
     if (tp->p.ext.audio_level && level >= 0)
@@ -105,6 +124,8 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
         return;
     yh_udp_commit(w->udp, len, to);
+    if (tp->bwe && tp->p.ext.twcc)
+        yh_bwe_on_sent(tp->bwe, twcc_seq, len, w->now_us, 0);
     sub->packets++;
     sub->octets += (uint32_t)h->payload_len;
 }
@@ -113,7 +134,7 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
                 const yh_rtp_hdr_t *h, int keyframe, int level)
 {
     yh_track_t *tr = sub->track;
-    if (!sub->tp || !sub->tp->t->srtp || sub->max_layer < 0)
+    if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0)
         return;
     if (layer != sub->cur) {
         /* Another layer: taken only when it is the target and this packet

@@ -4,6 +4,8 @@
  * publishers (every 100 ms), receiver reports toward publishers and
  * translated sender reports toward subscribers (every second).
  */
+#include <string.h>
+
 #include "base/clock.h"
 #include "rtcp/rtcp.h"
 #include "sfu/worker.h"
@@ -153,8 +155,78 @@ static void report_levels(yh_worker_t *w)
     }
 }
 
+/* Layer bitrates, measured over one-second windows, for the allocator. */
+static void measure_rates(yh_worker_t *w, uint64_t window_us)
+{
+    for (size_t i = 0; i < w->tp_list.n; i++) {
+        yh_tp_t *tp = w->tp_list.items[i];
+        for (size_t t = 0; t < tp->tracks.n; t++) {
+            yh_track_t *tr = tp->tracks.items[t];
+            for (int l = 0; l < tr->n_layers; l++) {
+                yh_layer_t *L = &tr->layers[l];
+                L->bps = (uint32_t)(L->window_bytes * 8u * 1000000u / window_us);
+                L->window_bytes = 0;
+            }
+        }
+    }
+}
+
+/* Shares a subscriber's downlink estimate among its subscriptions: audio
+ * first, then video layers (bwe/allocator.c). Lower layers apply at once;
+ * a higher one only after two allocations in a row allowed it, so a
+ * receiver does not flap between layers. */
+void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
+{
+    yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS];
+    yh_sub_t *subs[YH_ALLOC_MAX_SUBS];
+    size_t n = 0;
+    for (size_t i = 0; i < tp->subs.n && n < YH_ALLOC_MAX_SUBS; i++) {
+        yh_sub_t *sub = tp->subs.items[i];
+        yh_track_t *tr = sub->track;
+        if (!tr || tr->muted)
+            continue;
+        yh_alloc_sub_t *x = &a[n];
+        memset(x, 0, sizeof *x);
+        x->kind = tr->p.kind == YH_SFU_AUDIO ? YH_ALLOC_AUDIO : YH_ALLOC_VIDEO;
+        x->n_layers = (uint8_t)tr->n_layers;
+        x->max_layer = (int8_t)sub->max_layer;
+        uint32_t total = 0;
+        for (int l = 0; l < tr->n_layers && l < YH_ALLOC_MAX_LAYERS; l++)
+            total += x->layer_bps[l] = tr->layers[l].bps;
+        if (!total)
+            continue; /* nothing measured yet: leave it as it is */
+        subs[n++] = sub;
+    }
+    uint64_t used = 0;
+    if (!n || yh_bwe_allocate(yh_bwe_estimate(tp->bwe), a, n, &used) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        yh_sub_t *sub = subs[i];
+        int want = a[i].kind == YH_ALLOC_AUDIO ? YH_SFU_MAX_LAYERS - 1 : a[i].layer;
+        if (a[i].layer == YH_ALLOC_PAUSED && sub->max_layer < 0)
+            want = sub->bwe_layer; /* paused by the receiver, not by us */
+        if (want > sub->bwe_layer && ++sub->up_rounds < 2)
+            continue;
+        sub->up_rounds = 0;
+        if (want != sub->bwe_layer)
+            yh_forward_set_limits(sub, sub->max_layer, want);
+    }
+}
+
 void yh_router_tick(yh_worker_t *w)
 {
+    if (w->now_us - w->last_rate_us >= 1000000u) {
+        measure_rates(w, w->last_rate_us ? w->now_us - w->last_rate_us : 1000000u);
+        w->last_rate_us = w->now_us;
+    }
+    if (w->now_us - w->last_alloc_us >= 500000u) {
+        w->last_alloc_us = w->now_us;
+        for (size_t i = 0; i < w->tp_list.n; i++) {
+            yh_tp_t *tp = w->tp_list.items[i];
+            if (tp->bwe && tp->bwe_fed && tp->t->srtp)
+                yh_router_allocate(w, tp);
+        }
+    }
     if (w->now_us - w->last_level_us >= YH_SFU_LEVEL_INTERVAL_MS * 1000u) {
         w->last_level_us = w->now_us;
         report_levels(w);

@@ -136,6 +136,7 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
     yh_rtp_recvstats_update(&L->stats, h->seq, h->ts, len, w->now_us);
     L->receiving = 1;
     L->last_packet_us = w->now_us;
+    L->window_bytes += len;
     if (L->rtx)
         yh_rtxbuf_put(L->rtx, h->seq, buf, len, w->now_us);
     int level = -1, keyframe = 1; /* audio can start anywhere */
@@ -262,6 +263,41 @@ static void on_sr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
     }
 }
 
+/* Transport-wide feedback from a subscriber feeds its downlink estimate. */
+static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
+{
+    yh_rtcp_twcc_t tw;
+    if (!tp->bwe || yh_rtcp_parse_twcc(p, &tw, w->twcc_scratch, YH_RTCP_MAX_TWCC) < 0)
+        return;
+    if (yh_bwe_on_feedback(tp->bwe, &tw, w->twcc_scratch, tw.n, w->now_us) == 0)
+        tp->bwe_fed = 1;
+}
+
+/* A subscriber's receiver report: the worst loss among its streams for the
+ * loss-based estimate, and the round-trip time from LSR/DLSR (RFC 3550
+ * 6.4.1) of our translated sender reports. */
+static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
+{
+    yh_rtcp_rr_t rr;
+    if (!tp->bwe || yh_rtcp_parse_rr(p, &rr) < 0 || !rr.n_reports)
+        return;
+    uint8_t worst = 0;
+    uint32_t now_mid = (uint32_t)(w->now_ntp >> 16);
+    for (uint8_t i = 0; i < rr.n_reports; i++) {
+        const yh_rtcp_report_block_t *rb = &rr.reports[i];
+        if (!sub_by_ssrc(tp, rb->ssrc))
+            continue;
+        if (rb->fraction_lost > worst)
+            worst = rb->fraction_lost;
+        if (rb->lsr) {
+            uint32_t rtt = now_mid - rb->lsr - rb->dlsr; /* 1/65536 s */
+            if (rtt < 65536u * 5u)
+                yh_bwe_set_rtt(tp->bwe, (uint64_t)rtt * 1000000u / 65536u);
+        }
+    }
+    yh_bwe_on_loss_report(tp->bwe, worst, w->now_us);
+}
+
 static void on_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
 {
     yh_rtcp_iter_t it;
@@ -273,6 +309,10 @@ static void on_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     while (yh_rtcp_next(&it, &p) == 1) {
         if (p.pt == YH_RTCP_SR) {
             on_sr(w, tp, &p);
+        } else if (p.pt == YH_RTCP_RR) {
+            on_rr(w, tp, &p);
+        } else if (p.pt == YH_RTCP_RTPFB && p.count == 15) {
+            on_twcc(w, tp, &p);
         } else if (p.pt == YH_RTCP_RTPFB && p.count == 1) {
             on_nack(w, tp, &p);
         } else if (p.pt == YH_RTCP_PSFB && p.count == 1) {

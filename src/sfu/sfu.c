@@ -206,6 +206,11 @@ static void transport_add(yh_worker_t *w, const yh_sfu_transport_params_t *p)
         if (tp->rec)
             yh_twcc_rec_init(tp->rec);
     }
+    if (!p->publisher && p->ext.twcc) {
+        tp->bwe = malloc(sizeof *tp->bwe);
+        if (tp->bwe)
+            yh_bwe_init(tp->bwe, YH_SFU_BWE_START_BPS, YH_SFU_BWE_MIN_BPS, YH_SFU_BWE_MAX_BPS);
+    }
     if (yh_transport_create(&cfg, &l, w->now_us, &tp->t) < 0) {
         free(tp->rec);
         free(tp);
@@ -235,6 +240,7 @@ static void transport_free(yh_worker_t *w, yh_tp_t *tp)
     yh_vec_free(&tp->tracks);
     yh_vec_free(&tp->subs);
     free(tp->rec);
+    free(tp->bwe);
     free(tp);
 }
 
@@ -350,24 +356,10 @@ static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
     yh_rtp_rewriter_init(&sub->rw);
     sub->cur = -1;
     sub->max_layer = YH_SFU_MAX_LAYERS - 1;
+    sub->bwe_layer = YH_SFU_MAX_LAYERS - 1;
     yh_map_put(&w->subs, p->id, sub);
     yh_vec_push(&tp->subs, sub);
     yh_vec_push(&tr->subs, sub);
-}
-
-static void sub_set_layer(yh_sub_t *sub, int max_layer)
-{
-    if (max_layer < -1)
-        max_layer = -1;
-    if (max_layer >= YH_SFU_MAX_LAYERS)
-        max_layer = YH_SFU_MAX_LAYERS - 1;
-    if (max_layer < 0 && sub->max_layer >= 0) {
-        /* Paused: resume later with continuous numbering at a keyframe. */
-        yh_rtp_rewriter_switch(&sub->rw);
-        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
-        sub->vp8_switch = 1;
-    }
-    sub->max_layer = max_layer;
 }
 
 static void sub_free(yh_worker_t *w, yh_sub_t *sub)
@@ -409,7 +401,7 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
         break;
     case CMD_SUB_LAYER:
         if ((obj = yh_map_get(&w->subs, c->id)))
-            sub_set_layer(obj, c->flag);
+            yh_forward_set_limits(obj, c->flag, ((yh_sub_t *)obj)->bwe_layer);
         break;
     case CMD_STOP:
         w->stopping = 1;
@@ -529,7 +521,9 @@ int yh_sfu_start(uv_loop_t *control_loop, const yh_sfu_config_t *cfg,
     s->listener = *listener;
     w->cert = cfg->cert;
     w->udp = malloc(sizeof *w->udp);
-    if (!w->udp || yh_spsc_init(&w->cmds, 65536) < 0 || yh_spsc_init(&w->events, 65536) < 0)
+    w->twcc_scratch = malloc(YH_RTCP_MAX_TWCC * sizeof *w->twcc_scratch);
+    if (!w->udp || !w->twcc_scratch || yh_spsc_init(&w->cmds, 65536) < 0 ||
+        yh_spsc_init(&w->events, 65536) < 0)
         goto fail;
     rc = yh_udp_open(w->udp, cfg->bind_ip ? cfg->bind_ip : "0.0.0.0", cfg->port);
     if (rc < 0)
@@ -564,6 +558,7 @@ fail:
     if (w->udp)
         yh_udp_close(w->udp);
     free(w->udp);
+    free(w->twcc_scratch);
     yh_spsc_free(&w->cmds);
     yh_spsc_free(&w->events);
     free(s);
@@ -603,6 +598,7 @@ void yh_sfu_stop(yh_sfu_t *s)
     yh_vec_free(&w->tp_list);
     yh_udp_close(w->udp);
     free(w->udp);
+    free(w->twcc_scratch);
     yh_spsc_free(&w->cmds);
     yh_spsc_free(&w->events);
 }

@@ -13,6 +13,8 @@
 #include "base/map.h"
 #include "net/addr.h"
 #include "rtp/rtp.h"
+#include "bwe/allocator.h"
+#include "bwe/bwe.h"
 #include "bwe/twcc_rec.h"
 #include "net/udp.h"
 #include "rtp/nackgen.h"
@@ -28,6 +30,12 @@
 #define YH_SFU_PLI_INTERVAL_US 500000u
 #define YH_SFU_RTX_MAX_AGE_US 1000000u
 #define YH_SFU_NACK_RETRY_US 40000u
+/* Downlink estimate per subscriber transport: where it starts and its
+ * bounds. The start is generous so a meeting on a good network starts at
+ * full quality; feedback brings it down within a second or two. */
+#define YH_SFU_BWE_START_BPS 3000000u
+#define YH_SFU_BWE_MIN_BPS 100000u
+#define YH_SFU_BWE_MAX_BPS 30000000u
 
 typedef struct yh_tp yh_tp_t;
 typedef struct yh_track yh_track_t;
@@ -53,6 +61,8 @@ typedef struct yh_layer {
     yh_rtp_recvstats_t stats;
     int receiving;
     uint64_t last_packet_us;
+    uint64_t window_bytes; /* received in the current rate window */
+    uint32_t bps;          /* measured over the last window */
     /* The last sender report, for translating SRs to subscribers. */
     int has_sr;
     uint64_t sr_ntp;
@@ -81,6 +91,8 @@ struct yh_sub {
     yh_rtp_rewriter_t rw;
     int cur;           /* layer being forwarded, -1 before the first */
     int max_layer;     /* the receiver's limit; -1 pauses the video */
+    int bwe_layer;     /* the downlink estimate's limit; -1 pauses the video */
+    int up_rounds;     /* allocations in a row that allowed a higher layer */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
     uint32_t packets;
     uint32_t octets;
@@ -99,6 +111,8 @@ struct yh_tp {
     yh_vec_t tracks;   /* publisher: tracks arriving here */
     yh_vec_t subs;     /* subscriber: subscriptions sent here */
     uint16_t twcc_out; /* subscriber: next transport-wide sequence number */
+    yh_bwe_t *bwe;     /* subscriber: downlink estimate from its TWCC feedback */
+    int bwe_fed;       /* feedback has arrived: the estimate means something */
     yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
 };
 
@@ -117,7 +131,8 @@ typedef struct yh_worker {
     yh_vec_t tp_list;
     uint64_t now_us;
     uint64_t now_ntp; /* wall clock of now_us, for abs-send-time */
-    uint64_t last_twcc_us, last_report_us, last_level_us;
+    uint64_t last_twcc_us, last_report_us, last_level_us, last_alloc_us, last_rate_us;
+    yh_rtcp_twcc_pkt_t *twcc_scratch; /* YH_RTCP_MAX_TWCC entries, for parsing */
     int stopping;
     uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
     uint8_t rtx_scratch[YH_RTP_MAX_PACKET]; /* a retransmission unwrapped */
@@ -131,6 +146,11 @@ void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
                 const yh_rtp_hdr_t *h, int keyframe, int level);
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n);
+/* Sets the receiver's and the estimate's layer limits; pausing (either at
+ * -1) makes the video resume later at a keyframe with continuous numbers. */
+void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer);
+/* reports.c: shares the downlink estimate of a subscriber transport. */
+void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
 
 /* sfu.c: the state the router needs to change. */
