@@ -80,6 +80,18 @@ int yh_rtp_rewriter_map(yh_rtp_rewriter_t *r, uint16_t seq_in, uint32_t ts_in, u
     return 0;
 }
 
+int yh_rtp_rewriter_reserve(yh_rtp_rewriter_t *r, uint16_t n, uint16_t *first_out)
+{
+    if (!r->started || r->switching)
+        return YH_ESTATE;
+    uint16_t max_in = (uint16_t)(r->max_seq_out - r->seq_offset);
+    *first_out = (uint16_t)(r->max_seq_out + 1);
+    r->seq_offset = (uint16_t)(r->seq_offset + n);
+    r->max_seq_out = (uint16_t)(r->max_seq_out + n);
+    r->first_seq_in = (uint16_t)(max_in + 1);
+    return 0;
+}
+
 int yh_rtp_rewriter_unmap_seq(const yh_rtp_rewriter_t *r, uint16_t seq_out, uint16_t *seq_in)
 {
     if (!r->started || yh_seq_lt(r->max_seq_out, seq_out))

@@ -28,6 +28,14 @@ void yh_rtp_rewriter_init(yh_rtp_rewriter_t *r);
  * elapsed at `clock_rate`. */
 void yh_rtp_rewriter_switch(yh_rtp_rewriter_t *r);
 
+/* Takes `n` output sequence numbers for packets of the server's own (such
+ * as padding for bandwidth probes), right after the highest sent. Input
+ * packets at or before the current highest can no longer be mapped or
+ * unmapped afterwards (late packets are dropped, NACKs for them go
+ * unanswered); timestamps are unaffected. Returns the first reserved
+ * number; 0 reserved when nothing has been sent yet (returns YH_ESTATE). */
+int yh_rtp_rewriter_reserve(yh_rtp_rewriter_t *r, uint16_t n, uint16_t *first_out);
+
 /* Maps an input packet. Returns 0 with the output values, or YH_ERANGE for
  * a packet older than the current source's first packet (drop it). In a
  * source running for more than 2^14 packets, "first" trails the newest

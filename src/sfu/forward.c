@@ -164,6 +164,41 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
     emit(w, sub, pkt, h, seq, ts, level, 0);
 }
 
+/* RFC 3550 5.1: a packet of padding only (the last byte counts the
+ * padding), carrying the transport-wide sequence number the estimator
+ * measures. The largest padding one byte can describe is 255 bytes. */
+unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n)
+{
+    yh_tp_t *tp = sub->tp;
+    const struct sockaddr *to = tp ? yh_transport_addr(tp->t) : NULL;
+    uint16_t first;
+    if (!to || !tp->t->srtp || !tp->p.ext.twcc || !n ||
+        yh_rtp_rewriter_reserve(&sub->rw, (uint16_t)n, &first) < 0)
+        return 0;
+    for (unsigned i = 0; i < n; i++) {
+        yh_rtp_ext_elem_t ext[2];
+        size_t ne = 0;
+        uint16_t twcc_seq = tp->twcc_out++;
+        if (tp->p.ext.abs_send_time)
+            yh_rtp_ext_set_abs_send_time(&ext[ne++], tp->p.ext.abs_send_time, w->now_ntp);
+        yh_rtp_ext_set_twcc_seq(&ext[ne++], tp->p.ext.twcc, twcc_seq);
+        uint8_t *slot = yh_udp_slot(w->udp);
+        int hl = yh_rtp_write_header(slot, YH_UDP_BUFSZ, 0, sub->p.pt, (uint16_t)(first + i),
+                                     sub->rw.last_ts_out, sub->p.ssrc, ext, ne);
+        if (hl < 0)
+            return i;
+        memset(slot + hl, 0, 254);
+        slot[hl + 254] = 255;
+        slot[0] |= 0x20;
+        size_t len = (size_t)hl + 255;
+        if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
+            return i;
+        yh_udp_commit(w->udp, len, to);
+        yh_bwe_on_sent(tp->bwe, twcc_seq, len, w->now_us, 1);
+    }
+    return n;
+}
+
 /* RFC 4585 6.2.1: answer a subscriber's NACK from the current layer's
  * buffer, skipping what is too old to be played. */
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n)

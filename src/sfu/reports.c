@@ -89,6 +89,37 @@ static void send_sr(yh_worker_t *w, yh_sub_t *sub)
     yh_router_send_rtcp(w, sub->tp, pkt, (size_t)n + (m > 0 ? (size_t)m : 0));
 }
 
+#define PROBE_PACKET_BYTES 300u /* a padding packet on the wire */
+#define PROBE_MAX_PACKETS 256u
+
+/* Bandwidth probes toward a subscriber (bwe/probe.c): padding on one of
+ * its video streams, paced over ticks at the rate the estimator asks. */
+static void send_probe(yh_worker_t *w, yh_tp_t *tp)
+{
+    if (!tp->probe_left) {
+        uint64_t bps = 0;
+        int count = yh_bwe_probe_wanted(tp->bwe, w->now_us, &bps);
+        if (count <= 0)
+            return;
+        /* The count assumes 1200-byte packets; padding ones are smaller. */
+        unsigned n = (unsigned)count * (YH_BWE_PROBE_PKT_SIZE / PROBE_PACKET_BYTES);
+        tp->probe_left = n < PROBE_MAX_PACKETS ? n : PROBE_MAX_PACKETS;
+        uint64_t per_tick = bps / 8u / 50u / PROBE_PACKET_BYTES; /* 20 ms ticks */
+        tp->probe_per_tick = per_tick ? (unsigned)per_tick : 1u;
+    }
+    for (size_t i = 0; i < tp->subs.n; i++) {
+        yh_sub_t *sub = tp->subs.items[i];
+        if (!sub->track || sub->track->p.kind != YH_SFU_VIDEO || sub->cur < 0 ||
+            sub->need_keyframe || !sub->rw.started || sub->max_layer < 0 || sub->bwe_layer < 0)
+            continue;
+        unsigned n = tp->probe_left < tp->probe_per_tick ? tp->probe_left : tp->probe_per_tick;
+        unsigned sent = yh_forward_padding(w, sub, n);
+        tp->probe_left = sent ? tp->probe_left - sent : 0;
+        return;
+    }
+    tp->probe_left = 0; /* no video stream to carry it */
+}
+
 static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report_due)
 {
     yh_transport_tick(tp->t, w->now_us);
@@ -109,6 +140,8 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
     }
     if (twcc_due && tp->rec)
         send_twcc(w, tp);
+    if (tp->bwe && tp->bwe_fed)
+        send_probe(w, tp);
     if (!report_due)
         return;
     if (tp->p.publisher)

@@ -113,6 +113,7 @@ struct yh_tp {
     uint16_t twcc_out; /* subscriber: next transport-wide sequence number */
     yh_bwe_t *bwe;     /* subscriber: downlink estimate from its TWCC feedback */
     int bwe_fed;       /* feedback has arrived: the estimate means something */
+    unsigned probe_left, probe_per_tick; /* a probe cluster being sent */
     yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
 };
 
@@ -146,6 +147,9 @@ void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
                 const yh_rtp_hdr_t *h, int keyframe, int level);
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n);
+/* Sends `n` padding-only packets on the subscription's stream (numbers
+ * reserved from its rewriter) as a bandwidth probe. Returns how many. */
+unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n);
 /* Sets the receiver's and the estimate's layer limits; pausing (either at
  * -1) makes the video resume later at a keyframe with continuous numbers. */
 void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer);

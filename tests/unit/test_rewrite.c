@@ -188,6 +188,33 @@ static void test_long_source(void **state)
     assert_int_equal(in, late);
 }
 
+static void test_reserve(void **state)
+{
+    (void)state;
+    yh_rtp_rewriter_t r;
+    uint16_t seq, first, in;
+    uint32_t ts;
+    yh_rtp_rewriter_init(&r);
+    assert_int_equal(yh_rtp_rewriter_reserve(&r, 3, &first), YH_ESTATE);
+    assert_int_equal(yh_rtp_rewriter_map(&r, 100, 1000, 90000, 0, &seq, &ts), 0);
+    assert_int_equal(yh_rtp_rewriter_map(&r, 101, 4000, 90000, 33000, &seq, &ts), 0);
+    assert_int_equal(seq, 101);
+    /* Three numbers for padding right after the highest sent. */
+    assert_int_equal(yh_rtp_rewriter_reserve(&r, 3, &first), 0);
+    assert_int_equal(first, 102);
+    /* The next media packet continues after them, timestamp unchanged. */
+    assert_int_equal(yh_rtp_rewriter_map(&r, 102, 7000, 90000, 66000, &seq, &ts), 0);
+    assert_int_equal(seq, 105);
+    assert_int_equal(ts, 7000);
+    /* Older packets are neither mapped nor unmapped any more, and a NACK
+     * for a padding number finds nothing. */
+    assert_int_equal(yh_rtp_rewriter_map(&r, 101, 4000, 90000, 70000, &seq, &ts), YH_ERANGE);
+    assert_int_equal(yh_rtp_rewriter_unmap_seq(&r, 101, &in), YH_ENOTFOUND);
+    assert_int_equal(yh_rtp_rewriter_unmap_seq(&r, 103, &in), YH_ENOTFOUND);
+    assert_int_equal(yh_rtp_rewriter_unmap_seq(&r, 105, &in), 0);
+    assert_int_equal(in, 102);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_unmap),
         cmocka_unit_test(test_long_source),
+        cmocka_unit_test(test_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
