@@ -90,7 +90,8 @@ static void send_sr(yh_worker_t *w, yh_sub_t *sub)
 }
 
 #define PROBE_PACKET_BYTES 300u /* a padding packet on the wire */
-#define PROBE_MAX_PACKETS 256u
+#define PROBE_MAX_PACKETS 64u
+#define PROBE_CLUSTER_MS 40u
 
 /* Bandwidth probes toward a subscriber (bwe/probe.c): padding on one of
  * its video streams, paced over ticks at the rate the estimator asks. */
@@ -101,9 +102,12 @@ static void send_probe(yh_worker_t *w, yh_tp_t *tp)
         int count = yh_bwe_probe_wanted(tp->bwe, w->now_us, &bps);
         if (count <= 0)
             return;
-        /* The count assumes 1200-byte packets; padding ones are smaller. */
-        unsigned n = (unsigned)count * (YH_BWE_PROBE_PKT_SIZE / PROBE_PACKET_BYTES);
-        tp->probe_left = n < PROBE_MAX_PACKETS ? n : PROBE_MAX_PACKETS;
+        /* A short cluster (about 40 ms at the probe rate, as libwebrtc's
+         * are a few tens of ms) says as much as a long one and cannot fill
+         * a slow link's queue; at least 5 packets so it can be measured. */
+        uint64_t n = bps / 8u * PROBE_CLUSTER_MS / 1000u / PROBE_PACKET_BYTES;
+        (void)count;
+        tp->probe_left = n < 5 ? 5u : n > PROBE_MAX_PACKETS ? PROBE_MAX_PACKETS : (unsigned)n;
         uint64_t per_tick = bps / 8u / 50u / PROBE_PACKET_BYTES; /* 20 ms ticks */
         tp->probe_per_tick = per_tick ? (unsigned)per_tick : 1u;
     }
@@ -208,6 +212,29 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
  * first, then video layers (bwe/allocator.c). Lower layers apply at once;
  * a higher one only after two allocations in a row allowed it, so a
  * receiver does not flap between layers. */
+#define RESUME_TRIAL_US 3000000u
+
+/* A paused stream sends nothing the estimator could measure, so video is
+ * paused only when not even half the lowest layer fits, and a paused one
+ * gets its lowest layer back for a trial every few seconds. */
+static int pause_or_lowest(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t *a,
+                           uint64_t est)
+{
+    int lowest = -1;
+    for (int l = 0; l < a->n_layers && lowest < 0; l++)
+        if (a->layer_bps[l])
+            lowest = l;
+    if (lowest < 0)
+        return YH_ALLOC_PAUSED;
+    if (est * 2 >= a->layer_bps[lowest])
+        return lowest;
+    if (sub->bwe_layer >= 0) {
+        sub->paused_us = w->now_us;
+        return YH_ALLOC_PAUSED;
+    }
+    return w->now_us - sub->paused_us >= RESUME_TRIAL_US ? lowest : YH_ALLOC_PAUSED;
+}
+
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
 {
     yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS];
@@ -230,14 +257,16 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
             continue; /* nothing measured yet: leave it as it is */
         subs[n++] = sub;
     }
-    uint64_t used = 0;
-    if (!n || yh_bwe_allocate(yh_bwe_estimate(tp->bwe), a, n, &used) < 0)
+    uint64_t used = 0, est = yh_bwe_estimate(tp->bwe);
+    if (!n || yh_bwe_allocate(est, a, n, &used) < 0)
         return;
     for (size_t i = 0; i < n; i++) {
         yh_sub_t *sub = subs[i];
         int want = a[i].kind == YH_ALLOC_AUDIO ? YH_SFU_MAX_LAYERS - 1 : a[i].layer;
         if (a[i].layer == YH_ALLOC_PAUSED && sub->max_layer < 0)
             want = sub->bwe_layer; /* paused by the receiver, not by us */
+        else if (want == YH_ALLOC_PAUSED)
+            want = pause_or_lowest(w, sub, &a[i], est);
         if (want > sub->bwe_layer && ++sub->up_rounds < 2)
             continue;
         sub->up_rounds = 0;

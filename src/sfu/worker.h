@@ -93,6 +93,7 @@ struct yh_sub {
     int max_layer;     /* the receiver's limit; -1 pauses the video */
     int bwe_layer;     /* the downlink estimate's limit; -1 pauses the video */
     int up_rounds;     /* allocations in a row that allowed a higher layer */
+    uint64_t paused_us; /* when the estimate paused the video */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
     uint32_t packets;
     uint32_t octets;

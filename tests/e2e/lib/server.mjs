@@ -5,6 +5,9 @@
 //   import { startServer, readCpuTicks, CLK_TCK, REPO_ROOT } from './lib/server.mjs';
 //
 //   const srv = await startServer({ args: [], env: {}, timeoutMs: 10000 });
+//     options: args (appended), env, timeoutMs, httpPort, mediaPort,
+//     announceIp (the address in SDP candidates, default '127.0.0.1'; e.g.
+//     '127.0.0.2' to put yunhui-impair in front of the media port)
 //     srv.pid          server process id
 //     srv.httpPort     TCP port of HTTP + WebSocket (bound on 127.0.0.1)
 //     srv.mediaPort    UDP port of the media plane (bound on 127.0.0.1)
@@ -104,7 +107,7 @@ export async function startServer(opts = {}) {
   const args = [
     '--http-bind', '127.0.0.1', '--http-port', String(httpPort),
     '--media-bind', '127.0.0.1', '--media-port', String(mediaPort),
-    '--announce-ip', '127.0.0.1',
+    '--announce-ip', opts.announceIp ?? '127.0.0.1',
     '--web-root', join(REPO_ROOT, 'web'),
     ...(opts.args ?? []),
   ];
