@@ -212,9 +212,12 @@ static void transport_add(yh_worker_t *w, const yh_sfu_transport_params_t *p)
             yh_bwe_init(tp->bwe, YH_SFU_BWE_START_BPS, YH_SFU_BWE_MIN_BPS, YH_SFU_BWE_MAX_BPS);
     }
     if (yh_transport_create(&cfg, &l, w->now_us, &tp->t) < 0) {
-        free(tp->rec);
-        free(tp);
         YH_LOGW("sfu", "transport %u: create failed", p->id);
+        /* The control plane learns of it as of any other failure. */
+        yh_worker_report(w, tp, YH_SFU_TRANSPORT_FAILED, "transport setup failed");
+        free(tp->rec);
+        free(tp->bwe);
+        free(tp);
         return;
     }
     tp->t->user = tp;
