@@ -14,17 +14,8 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
 #include "net/addr.h"
-
-static int copy_str(char *dst, size_t max, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n > max)
-        return YH_ERANGE;
-    memcpy(dst, src, n + 1);
-    return 0;
-}
 
 int yh_ice_lite_init(yh_ice_lite_t *ice, const char *local_ufrag, const char *local_pwd,
                      const char *remote_ufrag, uint64_t now_us)
@@ -41,11 +32,11 @@ int yh_ice_lite_init(yh_ice_lite_t *ice, const char *local_ufrag, const char *lo
         strchr(remote_ufrag, ':') != NULL)
         return YH_EINVAL;
     memset(ice, 0, sizeof *ice);
-    rc = copy_str(ice->local_ufrag, YH_ICE_UFRAG_MAX, local_ufrag);
+    rc = yh_str_copy(ice->local_ufrag, YH_ICE_UFRAG_MAX, local_ufrag);
     if (rc == 0)
-        rc = copy_str(ice->local_pwd, YH_ICE_PWD_MAX, local_pwd);
+        rc = yh_str_copy(ice->local_pwd, YH_ICE_PWD_MAX, local_pwd);
     if (rc == 0)
-        rc = copy_str(ice->remote_ufrag, YH_ICE_UFRAG_MAX, remote_ufrag);
+        rc = yh_str_copy(ice->remote_ufrag, YH_ICE_UFRAG_MAX, remote_ufrag);
     if (rc < 0) {
         memset(ice, 0, sizeof *ice);
         return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/str.h"
 #include "base/rand.h"
 #include "ice/ice.h"
 #include "net/addr.h"
@@ -20,16 +21,6 @@
 /* Peer-reflexive type preference (RFC 8445 5.1.2.2: 110), the highest
  * local preference, component 1: what 7.1.1 says PRIORITY carries. */
 #define PRFLX_PRIORITY ((110u << 24) | (65535u << 8) | 255u)
-
-static int copy_str(char *dst, size_t max, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n > max)
-        return YH_ERANGE;
-    memcpy(dst, src, n + 1);
-    return 0;
-}
 
 int yh_ice_client_init(yh_ice_client_t *c, const char *local_ufrag, const char *local_pwd,
                        const char *remote_ufrag, const char *remote_pwd,
@@ -46,13 +37,13 @@ int yh_ice_client_init(yh_ice_client_t *c, const char *local_ufrag, const char *
         strchr(local_ufrag, ':') || strchr(remote_ufrag, ':'))
         return YH_EINVAL;
     memset(c, 0, sizeof *c);
-    rc = copy_str(c->local_ufrag, YH_ICE_UFRAG_MAX, local_ufrag);
+    rc = yh_str_copy(c->local_ufrag, YH_ICE_UFRAG_MAX, local_ufrag);
     if (rc == 0)
-        rc = copy_str(c->local_pwd, YH_ICE_PWD_MAX, local_pwd);
+        rc = yh_str_copy(c->local_pwd, YH_ICE_PWD_MAX, local_pwd);
     if (rc == 0)
-        rc = copy_str(c->remote_ufrag, YH_ICE_UFRAG_MAX, remote_ufrag);
+        rc = yh_str_copy(c->remote_ufrag, YH_ICE_UFRAG_MAX, remote_ufrag);
     if (rc == 0)
-        rc = copy_str(c->remote_pwd, YH_ICE_PWD_MAX, remote_pwd);
+        rc = yh_str_copy(c->remote_pwd, YH_ICE_PWD_MAX, remote_pwd);
     if (rc < 0) {
         memset(c, 0, sizeof *c);
         return rc;
