@@ -12,88 +12,19 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import WebSocket from 'ws';
 
+import { ProtocolClient, WAIT_MS } from './lib/client.mjs';
 import { REPO_ROOT, startServer } from './lib/server.mjs';
 
-const WAIT_MS = 5000;
 const ADMIN_KEY = 'e2e-control-admin-key-0123456789';
 const VECTORS = join(REPO_ROOT, 'tests', 'vectors', 'sdp');
 const vector = (name) => readFileSync(join(VECTORS, name), 'utf8');
 const meetingNumber = () => String(randomInt(100000000, 999999999));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// ---- a protocol client -------------------------------------------------------
+// ---- a protocol client with moderation helpers ------------------------------
 
-class Client {
-  constructor(url) {
-    this.ws = new WebSocket(url);
-    this.inbox = [];
-    this.waiters = [];
-    this.nextId = 1;
-    this.closed = null;
-    this.ws.on('message', (data) => {
-      this.inbox.push(JSON.parse(data.toString('utf8')));
-      this.#wake();
-    });
-    this.ws.on('close', (code, reason) => {
-      this.closed = { code, reason: reason.toString() };
-      this.#wake();
-    });
-    this.ws.on('error', () => {});
-  }
-
-  opened() {
-    return new Promise((res, rej) => {
-      if (this.ws.readyState === WebSocket.OPEN) return res();
-      this.ws.once('open', res);
-      this.ws.once('error', rej);
-    });
-  }
-
-  #wake() {
-    for (const w of [...this.waiters]) w();
-  }
-
-  send(msg) {
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  waitFor(pred, what = 'message', ms = WAIT_MS) {
-    return new Promise((res, rej) => {
-      const check = () => {
-        const i = this.inbox.findIndex(pred);
-        if (i >= 0) {
-          done();
-          res(this.inbox.splice(i, 1)[0]);
-        } else if (this.closed) {
-          done();
-          rej(new Error(`connection closed (${this.closed.code}) while waiting for ${what}; inbox: ${this.dump()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        rej(new Error(`timed out waiting for ${what}; inbox: ${this.dump()}`));
-      }, ms);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  event(type, pred = () => true, ms = WAIT_MS) {
-    return this.waitFor((m) => m.type === type && pred(m), `'${type}'`, ms);
-  }
-
-  async request(msg) {
-    const id = this.nextId++;
-    this.send({ ...msg, id });
-    return this.waitFor((m) => m.id === id, `reply to ${msg.type} #${id}`);
-  }
-
+class Client extends ProtocolClient {
   /** moderate; resolves with the reply (ok or error). */
   moderate(action, fields = {}) {
     return this.request({ type: 'moderate', action, ...fields });
@@ -102,34 +33,6 @@ class Client {
   async ok(action, fields = {}) {
     const r = await this.moderate(action, fields);
     assert.equal(r.type, 'ok', `${action}: ${JSON.stringify(r)}`);
-  }
-
-  waitClose(ms = WAIT_MS) {
-    return new Promise((res, rej) => {
-      if (this.closed) return res(this.closed);
-      const timer = setTimeout(() => rej(new Error('connection not closed')), ms);
-      this.ws.once('close', () => {
-        clearTimeout(timer);
-        res(this.closed);
-      });
-    });
-  }
-
-  async quiet(pred, ms = 300) {
-    await sleep(ms);
-    assert.equal(this.inbox.filter(pred).length, 0, `unexpected: ${this.dump()}`);
-  }
-
-  drain() {
-    this.inbox.length = 0;
-  }
-
-  dump() {
-    return JSON.stringify(this.inbox.map((m) => m.type));
-  }
-
-  close() {
-    this.ws.terminate();
   }
 }
 

@@ -10,117 +10,14 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import WebSocket from 'ws';
 
+import { ProtocolClient as Client, WAIT_MS } from './lib/client.mjs';
 import { REPO_ROOT, startServer } from './lib/server.mjs';
 
-const WAIT_MS = 5000;
 const VECTORS = join(REPO_ROOT, 'tests', 'vectors', 'sdp');
 const vector = (name) => readFileSync(join(VECTORS, name), 'utf8');
 const meetingNumber = () => String(randomInt(100000000, 999999999));
 const FP = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
-
-// ---- a protocol client -----------------------------------------------------
-
-class Client {
-  constructor(url) {
-    this.ws = new WebSocket(url);
-    this.inbox = [];
-    this.waiters = [];
-    this.nextId = 1;
-    this.closed = null; // {code, reason} once closed
-    this.ws.on('message', (data, isBinary) => {
-      assert.equal(isBinary, false, 'the server sends text frames only');
-      const msg = JSON.parse(data.toString('utf8'));
-      assert.equal(typeof msg.type, 'string');
-      this.inbox.push(msg);
-      this.#wake();
-    });
-    this.ws.on('close', (code, reason) => {
-      this.closed = { code, reason: reason.toString() };
-      this.#wake();
-    });
-    this.ws.on('error', () => {});
-  }
-
-  opened() {
-    return new Promise((res, rej) => {
-      if (this.ws.readyState === WebSocket.OPEN) return res();
-      this.ws.once('open', res);
-      this.ws.once('error', rej);
-    });
-  }
-
-  #wake() {
-    for (const w of [...this.waiters]) w();
-  }
-
-  send(msg) {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** The first unread message matching `pred` (removed from the inbox). */
-  waitFor(pred, what = 'message', ms = WAIT_MS) {
-    return new Promise((res, rej) => {
-      const check = () => {
-        const i = this.inbox.findIndex(pred);
-        if (i >= 0) {
-          done();
-          res(this.inbox.splice(i, 1)[0]);
-        } else if (this.closed && what !== 'close') {
-          done();
-          rej(new Error(`connection closed (${this.closed.code}) while waiting for ${what}; inbox: ${this.dump()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        rej(new Error(`timed out waiting for ${what}; inbox: ${this.dump()}`));
-      }, ms);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  event(type, pred = () => true) {
-    return this.waitFor((m) => m.type === type && pred(m), `'${type}'`);
-  }
-
-  /** Sends a request with a fresh id; resolves with the reply carrying it. */
-  async request(msg) {
-    const id = this.nextId++;
-    this.send({ ...msg, id });
-    return this.waitFor((m) => m.id === id, `reply to ${msg.type} #${id}`);
-  }
-
-  waitClose(ms = WAIT_MS) {
-    return new Promise((res, rej) => {
-      if (this.closed) return res(this.closed);
-      const timer = setTimeout(() => rej(new Error('connection not closed')), ms);
-      this.ws.once('close', () => {
-        clearTimeout(timer);
-        res(this.closed);
-      });
-    });
-  }
-
-  /** Nothing matching `pred` arrives within `ms`. */
-  async quiet(pred, ms = 300) {
-    await new Promise((r) => setTimeout(r, ms));
-    assert.equal(this.inbox.filter(pred).length, 0, `unexpected: ${this.dump()}`);
-  }
-
-  dump() {
-    return JSON.stringify(this.inbox.map((m) => m.type));
-  }
-
-  close() {
-    this.ws.terminate();
-  }
-}
 
 // A browser-like answer to a subscriber offer: for each m-section the first
 // codec, recvonly (inactive where the offer says inactive), rtcp-mux, the
