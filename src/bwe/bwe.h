@@ -69,10 +69,11 @@ void yh_bwe_on_loss_report(yh_bwe_t *b, uint8_t fraction_lost, uint64_t now_us);
 /* Round-trip time when known (from RR LSR/DLSR); 100 ms is assumed. */
 void yh_bwe_set_rtt(yh_bwe_t *b, uint64_t rtt_us);
 uint64_t yh_bwe_estimate(const yh_bwe_t *b);
-/* Whether to probe now. Returns the number of probe packets (assuming
- * YH_BWE_PROBE_PKT_SIZE bytes each; scale up for smaller padding packets)
- * to send paced at *probe_bps on top of the media, each reported with
- * is_probe = 1; 0 when no probe is wanted. A returned cluster is open:
+/* Whether to probe now. Returns the number of probe packets (of about
+ * YH_BWE_PROBE_PKT_SIZE bytes each) to send on top of the media over about
+ * 60 ms (evenly, or in equal bursts on 20 ms ticks), which is *probe_bps
+ * of padding; each is reported with is_probe = 1; 0 when no probe is
+ * wanted. A returned cluster is open:
  * no further one is suggested until it is measured or times out (1 s). */
 int yh_bwe_probe_wanted(yh_bwe_t *b, uint64_t now_us, uint64_t *probe_bps);
 void yh_bwe_get_stats(const yh_bwe_t *b, yh_bwe_stats_t *st);

@@ -6,8 +6,8 @@
 #include "base/bytes.h"
 
 #define MIN_PACKETS 15
-#define MIN_DURATION_US 30000 /* a cluster lasts at least this long at its rate */
-#define MAX_PACKETS 64
+#define MIN_DURATION_US 60000 /* a cluster lasts at least this long at its rate */
+#define MAX_PACKETS 96
 #define PERIODIC_US 4000000       /* stable and below max: probe this often */
 #define FURTHER_US 1000000        /* after a probe that found room */
 #define STABLE_US 3000000         /* no cut for this long counts as stable */
@@ -86,8 +86,12 @@ void yh_bwe_probe_on_sent(yh_bwe_probe_t *p, uint16_t seq, uint32_t size, int64_
     }
     p->sent++;
     p->sent_bytes += size;
+    /* Senders on a timer send in bursts: the last burst ends the span. */
+    if (p->sent > 1 && now_us == p->last_send_us)
+        p->last_burst_bytes += size;
+    else
+        p->last_burst_bytes = size;
     p->last_send_us = now_us;
-    p->last_send_size = size;
     if (is_probe)
         p->probes_sent++;
 }
@@ -113,8 +117,9 @@ void yh_bwe_probe_on_feedback(yh_bwe_probe_t *p, uint16_t seq, uint32_t size, in
 }
 
 /* Rate over the cluster (ProbeBitrateEstimator): the send rate leaves out
- * the last packet's size, the receive rate the first's, because an
- * interval holds one packet less than its endpoints. */
+ * the last burst (packets sent at the same instant as the last one), the
+ * receive rate the first packet, because an interval holds one packet (or
+ * burst) less than its endpoints. */
 static uint64_t measure(const yh_bwe_probe_t *p)
 {
     if (p->sent < 5 || p->received * 100 < p->sent * MIN_RECEIVED)
@@ -123,7 +128,7 @@ static uint64_t measure(const yh_bwe_probe_t *p)
     int64_t recv_span = p->last_arrival_us - p->first_arrival_us;
     if (send_span <= 0 || recv_span <= 0)
         return 0;
-    double send = (double)(p->sent_bytes - p->last_send_size) * 8e6 / (double)send_span;
+    double send = (double)(p->sent_bytes - p->last_burst_bytes) * 8e6 / (double)send_span;
     double recv = (double)(p->recv_bytes - p->first_arrival_size) * 8e6 / (double)recv_span;
     if (recv > 2 * send)
         return 0; /* arrivals compressed beyond belief: not a measurement */

@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 
-#define YH_BWE_PROBE_PKT_SIZE 1200 /* packet size the suggested count assumes */
+/* Packet size the suggested count assumes: an RTP padding-only packet
+ * (255 bytes of padding, the most one padding byte can count, plus header
+ * and SRTP tag) is about this on the wire. */
+#define YH_BWE_PROBE_PKT_SIZE 300
 
 typedef struct yh_bwe_probe {
     /* Scheduling. */
@@ -27,7 +30,7 @@ typedef struct yh_bwe_probe {
     uint16_t first_seq;
     int64_t first_send_us, last_send_us;
     uint64_t sent_bytes;
-    uint32_t last_send_size;
+    uint32_t last_burst_bytes; /* sent at last_send_us */
     int64_t first_arrival_us, last_arrival_us;
     uint32_t first_arrival_size;
     uint64_t recv_bytes;

@@ -48,6 +48,13 @@ static int pick_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track
     return best >= 0 ? best : lowest;
 }
 
+/* The layer to switch down to from `layer`, or -1 when none is arriving. */
+static int lower_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track_t *tr, int layer)
+{
+    int t = pick_target(w, sub, tr);
+    return t >= 0 && t < layer ? t : -1;
+}
+
 /* RFC 7741 section 4.2: the picture id (7 or 15 bits) and TL0PICIDX are
  * moved by an offset fixed at each switch, so the decoder sees one
  * sequence. `p` is the copy in the send slot. */
@@ -150,6 +157,14 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
         sub->cur = layer;
         sub->need_keyframe = 0;
         sub->vp8_switch = 1;
+    } else if (sub->bwe_layer < layer && lower_target(w, sub, tr, layer) >= 0) {
+        /* The estimate no longer fits this layer: sending on until the new
+         * layer's keyframe arrives would only fill the bottleneck's queue
+         * and delay that keyframe behind it, so the picture holds still
+         * for those few hundred ms instead. A receiver's own smaller limit
+         * (tile size) keeps the smooth switch above. */
+        yh_router_request_keyframe(w, tr, lower_target(w, sub, tr, layer));
+        return;
     } else if (sub->need_keyframe) {
         if (!keyframe) {
             yh_router_request_keyframe(w, tr, layer);

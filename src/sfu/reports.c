@@ -4,9 +4,11 @@
  * publishers (every 100 ms), receiver reports toward publishers and
  * translated sender reports toward subscribers (every second).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "rtcp/rtcp.h"
 #include "sfu/worker.h"
 
@@ -89,12 +91,11 @@ static void send_sr(yh_worker_t *w, yh_sub_t *sub)
     yh_router_send_rtcp(w, sub->tp, pkt, (size_t)n + (m > 0 ? (size_t)m : 0));
 }
 
-#define PROBE_PACKET_BYTES 300u /* a padding packet on the wire */
-#define PROBE_MAX_PACKETS 64u
-#define PROBE_CLUSTER_MS 40u
+#define PROBE_TICKS 3u /* a cluster is spread over this many 20 ms ticks */
 
-/* Bandwidth probes toward a subscriber (bwe/probe.c): padding on one of
- * its video streams, paced over ticks at the rate the estimator asks. */
+/* Bandwidth probes toward a subscriber (bwe/probe.c): padding packets on
+ * one of its video streams, as many as the estimator asks for, in equal
+ * bursts on consecutive ticks so the cluster spans a measurable time. */
 static void send_probe(yh_worker_t *w, yh_tp_t *tp)
 {
     if (!tp->probe_left) {
@@ -102,14 +103,8 @@ static void send_probe(yh_worker_t *w, yh_tp_t *tp)
         int count = yh_bwe_probe_wanted(tp->bwe, w->now_us, &bps);
         if (count <= 0)
             return;
-        /* A short cluster (about 40 ms at the probe rate, as libwebrtc's
-         * are a few tens of ms) says as much as a long one and cannot fill
-         * a slow link's queue; at least 5 packets so it can be measured. */
-        uint64_t n = bps / 8u * PROBE_CLUSTER_MS / 1000u / PROBE_PACKET_BYTES;
-        (void)count;
-        tp->probe_left = n < 5 ? 5u : n > PROBE_MAX_PACKETS ? PROBE_MAX_PACKETS : (unsigned)n;
-        uint64_t per_tick = bps / 8u / 50u / PROBE_PACKET_BYTES; /* 20 ms ticks */
-        tp->probe_per_tick = per_tick ? (unsigned)per_tick : 1u;
+        tp->probe_left = (unsigned)count;
+        tp->probe_per_tick = ((unsigned)count + PROBE_TICKS - 1) / PROBE_TICKS;
     }
     for (size_t i = 0; i < tp->subs.n; i++) {
         yh_sub_t *sub = tp->subs.items[i];
@@ -235,6 +230,31 @@ static int pause_or_lowest(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_s
     return w->now_us - sub->paused_us >= RESUME_TRIAL_US ? lowest : YH_ALLOC_PAUSED;
 }
 
+/* `--log-level debug`: the estimate and each video's layer rates and
+ * choice, every allocation, for tuning on real links. */
+static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, size_t n)
+{
+    if (!yh_log_enabled(YH_LOG_DEBUG))
+        return;
+    yh_bwe_stats_t st;
+    yh_bwe_get_stats(tp->bwe, &st);
+    char line[512];
+    size_t off = 0;
+    for (size_t i = 0; i < n && off < sizeof line - 64; i++) {
+        if (a[i].kind == YH_ALLOC_AUDIO)
+            continue;
+        off += (size_t)snprintf(line + off, sizeof line - off, " [%u/%u/%u k -> %d]",
+                                a[i].layer_bps[0] / 1000, a[i].layer_bps[1] / 1000,
+                                a[i].layer_bps[2] / 1000, a[i].layer);
+    }
+    line[off] = 0;
+    YH_LOGD("bwe", "tp %u est %llu delay %llu loss %llu acked %llu link %llu usage %d%s%s",
+            tp->p.id, (unsigned long long)(st.estimate_bps / 1000),
+            (unsigned long long)(st.delay_bps / 1000), (unsigned long long)(st.loss_bps / 1000),
+            (unsigned long long)(st.acked_bps / 1000), (unsigned long long)(st.link_bps / 1000),
+            (int)st.usage, st.probing ? " probing" : "", line);
+}
+
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
 {
     yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS];
@@ -260,6 +280,7 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
     uint64_t used = 0, est = yh_bwe_estimate(tp->bwe);
     if (!n || yh_bwe_allocate(est, a, n, &used) < 0)
         return;
+    trace_allocation(tp, a, n);
     for (size_t i = 0; i < n; i++) {
         yh_sub_t *sub = subs[i];
         int want = a[i].kind == YH_ALLOC_AUDIO ? YH_SFU_MAX_LAYERS - 1 : a[i].layer;

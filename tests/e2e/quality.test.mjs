@@ -39,6 +39,10 @@ const LOW_HOLD_MS = 6000; // watched on the lower layer for freezes
 const UP_WITHIN_MS = 20000; // cap lifted -> B back on the top layer
 const FREEZE_WINDOW_MS = 2000; // frames must rise in every such window once switched
 
+// YH_QUALITY_SERVER_ARGS adds server options, e.g. '--log-level debug'
+// for the estimator's trace (printed with YH_E2E_VERBOSE=1).
+const SERVER_ARGS = (process.env.YH_QUALITY_SERVER_ARGS || '').split(' ').filter(Boolean);
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function impairBinary() {
@@ -220,12 +224,12 @@ function fmtSamples(samples) {
 async function withEnv(name, body) {
   const env = { parts: [], srv: null, relay: null, browser: null, notes: [], samples: [], phase: 'setup' };
   try {
-    env.srv = await startServer({ announceIp: RELAY_IP });
+    env.srv = await startServer({ announceIp: RELAY_IP, args: SERVER_ARGS });
     env.relay = await startRelay(env.srv.mediaPort);
     env.browser = await launchBrowser();
     await body(env);
     for (const n of env.notes) console.log(`note: ${n}`);
-    if (process.env.YH_E2E_VERBOSE) console.log(`---- samples:\n${fmtSamples(env.samples)}\n---- server log tail:\n${env.srv.logTail(200)}`);
+    if (process.env.YH_E2E_VERBOSE) console.log(`---- samples:\n${fmtSamples(env.samples)}\n---- server log tail:\n${env.srv.logTail(SERVER_ARGS.length ? 3000 : 200)}`);
   } catch (err) {
     const shots = await saveScreenshots(env.parts, name).catch((e) => [`(screenshots failed: ${e.message})`]);
     const lines = [`---- ${name} failed: ${err.message}`];
@@ -286,6 +290,9 @@ test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it re
     // B only receives what matters here; a small single-layer camera keeps
     // its encoder cheap on a two-core machine.
     const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+    // The relay shapes all clients' downlinks together: with B's camera off
+    // the cap is B's alone (A then receives only B's audio).
+    await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
 
     const settings = await a.page.evaluate(() => window.__yh.client.localStream?.getVideoTracks()[0]?.getSettings());
     assert.ok(settings?.width > 0, `A has a camera (${JSON.stringify(settings)})`);

@@ -40,13 +40,13 @@ typedef struct sim {
     uint64_t link_bps, demand_bps;
     double loss;
     int follow;    /* media rate = min(demand, estimate), as the allocator would */
+    int layered;   /* media rate = the best simulcast layer under the estimate */
     int probing;   /* honour yh_bwe_probe_wanted */
     int swap_fb;   /* deliver feedback pairs in reverse order */
     uint32_t sent; /* unwrapped transport-wide sequence numbers used */
     uint32_t next_fb;
     int64_t next_frame, next_probe;
-    unsigned probe_left;
-    uint64_t probe_bps;
+    unsigned probe_left, probe_per_tick;
     fb_msg_t q[FB_QUEUE];
     unsigned nq;
     uint64_t rng;
@@ -101,6 +101,15 @@ static void send_media(sim_t *s)
     uint64_t rate = s->demand_bps;
     if (s->follow && yh_bwe_estimate(&s->bwe) < rate)
         rate = yh_bwe_estimate(&s->bwe);
+    if (s->layered) {
+        /* Audio, then the largest layer that fits, as sfu/reports.c does. */
+        static const uint64_t layers[] = {110000, 220000, 450000, 1200000};
+        uint64_t e = yh_bwe_estimate(&s->bwe), video = layers[0];
+        for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+            if (40000 + layers[i] <= e)
+                video = layers[i];
+        rate = 40000 + video;
+    }
     size_t bytes = (size_t)(rate / 8 / 30);
     while (bytes > 0) {
         size_t n = bytes > PKT ? PKT : bytes;
@@ -110,23 +119,25 @@ static void send_media(sim_t *s)
     s->next_frame += 33333;
 }
 
+/* Probes as the worker sends them (sfu/reports.c): padding packets of
+ * YH_BWE_PROBE_PKT_SIZE in three bursts on consecutive 20 ms ticks. */
 static void send_probes(sim_t *s)
 {
-    if (s->probing && !s->probe_left && s->now % 20000 == 0) {
+    if (s->now % 20000 != 0)
+        return;
+    if (s->probing && !s->probe_left) {
         uint64_t bps;
         int n = yh_bwe_probe_wanted(&s->bwe, (uint64_t)s->now, &bps);
         assert_true(n >= 0);
         if (n > 0) {
             assert_true(bps > 0);
             s->probe_left = (unsigned)n;
-            s->probe_bps = bps;
-            s->next_probe = s->now;
+            s->probe_per_tick = ((unsigned)n + 2) / 3;
         }
     }
-    while (s->probe_left && s->now >= s->next_probe) {
-        send_pkt(s, PKT, 1);
+    for (unsigned i = 0; i < s->probe_per_tick && s->probe_left; i++) {
+        send_pkt(s, YH_BWE_PROBE_PKT_SIZE, 1);
         s->probe_left--;
-        s->next_probe += (int64_t)(PKT * 8ULL * 1000000 / s->probe_bps);
     }
 }
 
@@ -286,6 +297,41 @@ static void test_bottleneck_and_recovery(void **state)
         if (est() > 1500000)
             recovered = S.now - t0;
     }
+    assert_true(recovered >= 0);
+}
+
+/* The real case of a simulcast receiver: the media can only step between
+ * layers, so once it sits on a low layer only probes can show that a
+ * lifted cap left room. 300 kbps for 10 s: the estimate settles near the
+ * cap (not at its floor); then 3 Mbps: back above the top layer's 1.24
+ * Mbps within 5 s. */
+static void test_layered_cap_and_lift(void **state)
+{
+    (void)state;
+    sim_init(&S, 1000000, 3000000, 0);
+    S.layered = 1;
+    S.id = 7;
+    run(&S, 8000000);
+    assert_true(est() >= 1240000);
+    S.link_bps = 300000;
+    run(&S, 4000000);
+    uint64_t sum = 0, lo = UINT64_MAX;
+    for (int i = 0; i < 60; i++) {
+        run(&S, 100000);
+        sum += est();
+        lo = est() < lo ? est() : lo;
+    }
+    fprintf(stderr, "layered cap 300 kbps: estimate mean %llu, lowest %llu\n",
+            (unsigned long long)(sum / 60), (unsigned long long)lo);
+    assert_true(sum / 60 >= 150000 && sum / 60 <= 400000);
+    S.link_bps = 3000000;
+    int64_t t0 = S.now, recovered = -1;
+    while (S.now - t0 < 5000000 && recovered < 0) {
+        run(&S, 10000);
+        if (est() >= 1240000)
+            recovered = S.now - t0;
+    }
+    fprintf(stderr, "layered lift: top layer fits after %lld ms\n", (long long)recovered / 1000);
     assert_true(recovered >= 0);
 }
 
@@ -546,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_clean_ramp_up),
         cmocka_unit_test(test_clean_ramp_up_no_probe),
         cmocka_unit_test(test_bottleneck_and_recovery),
+        cmocka_unit_test(test_layered_cap_and_lift),
         cmocka_unit_test(test_loss_twcc),
         cmocka_unit_test(test_loss_reports),
         cmocka_unit_test(test_duplicate_and_malformed),
