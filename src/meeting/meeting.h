@@ -95,6 +95,10 @@ typedef struct yh_meeting_track {
  * last offer sent said, so an answer is applied to what it answers even
  * when the wanted state moved on meanwhile.
  */
+/* A subscriber slot's SSRC is even; its RTX stream (RFC 4588) uses the
+ * odd one above it. */
+#define YH_MEETING_RTX_SSRC(ssrc) ((uint32_t)(ssrc) | 1u)
+
 typedef struct yh_meeting_slot {
     char mid[4];
     yh_media_kind_t kind;

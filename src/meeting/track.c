@@ -93,10 +93,12 @@ static yh_meeting_slot_t *free_slot(yh_participant_t *p, yh_media_kind_t kind)
     return s;
 }
 
+/* Even, so that the RTX SSRC paired with it (YH_MEETING_RTX_SSRC, odd)
+ * can never be another slot's. */
 static uint32_t fresh_ssrc(const yh_participant_t *p)
 {
     for (;;) {
-        uint32_t v = yh_rand_u32();
+        uint32_t v = yh_rand_u32() & ~1u;
         int clash = v == 0;
         for (size_t i = 0; i < p->n_slots && !clash; i++)
             clash = p->slots[i].ssrc == v || p->slots[i].offered_ssrc == v;

@@ -107,7 +107,7 @@ enum {
 #define YH_SDP_PT_OPUS 111
 #define YH_SDP_PT_VP8 96
 #define YH_SDP_PT_H264 102
-#define YH_SDP_PT_VP8_RTX 97 /* reserved for when RTX is enabled */
+#define YH_SDP_PT_VP8_RTX 97
 #define YH_SDP_PT_H264_RTX 103
 
 /* Extension ids the server uses in its subscriber offers. */
@@ -351,7 +351,7 @@ typedef struct yh_sdp_sub_slot {
      * none for VP8. Pass the publisher's fmtp to mirror it. */
     char fmtp[YH_SDP_FMTP_MAX + 1];
     uint32_t ssrc;
-    uint32_t rtx_ssrc; /* reserved for RTX; ignored for now */
+    uint32_t rtx_ssrc; /* video: offers RTX (RFC 4588) on this SSRC; 0: none */
     char cname[YH_SDP_CNAME_MAX + 1];
     char msid_stream[YH_SDP_MSID_MAX + 1]; /* "" writes "-" */
     char msid_track[YH_SDP_MSID_MAX + 1];
@@ -378,6 +378,7 @@ typedef struct yh_sdp_sub_answer {
     struct {
         char mid[YH_SDP_MID_MAX + 1];
         uint8_t accepted; /* port != 0 */
+        uint8_t rtx;      /* the offered RTX format was accepted */
         yh_sdp_dir_t dir;
     } media[YH_SDP_MAX_MEDIA];
 } yh_sdp_sub_answer_t;

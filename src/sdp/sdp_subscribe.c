@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sdp/sdp.h"
 #include "sdp/sdp_internal.h"
@@ -14,18 +15,26 @@
 static const struct {
     const char *name;
     uint8_t pt;
+    uint8_t rtx_pt; /* RFC 4588 retransmission format, 0: none */
     uint32_t clock;
     uint8_t channels;
     const char *fmtp; /* default */
     yh_sdp_kind_t kind;
 } codecs[] = {
-    [YH_SDP_CODEC_OPUS] = {"opus", YH_SDP_PT_OPUS, 48000, 2, "minptime=10;useinbandfec=1",
+    [YH_SDP_CODEC_OPUS] = {"opus", YH_SDP_PT_OPUS, 0, 48000, 2, "minptime=10;useinbandfec=1",
                            YH_SDP_KIND_AUDIO},
-    [YH_SDP_CODEC_VP8] = {"VP8", YH_SDP_PT_VP8, 90000, 0, "", YH_SDP_KIND_VIDEO},
-    [YH_SDP_CODEC_H264] = {"H264", YH_SDP_PT_H264, 90000, 0,
+    [YH_SDP_CODEC_VP8] = {"VP8", YH_SDP_PT_VP8, YH_SDP_PT_VP8_RTX, 90000, 0, "",
+                          YH_SDP_KIND_VIDEO},
+    [YH_SDP_CODEC_H264] = {"H264", YH_SDP_PT_H264, YH_SDP_PT_H264_RTX, 90000, 0,
                            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
                            YH_SDP_KIND_VIDEO},
 };
+
+/* RTX is offered on a video slot that has an RTX SSRC. */
+static int with_rtx(const yh_sdp_sub_slot_t *s)
+{
+    return s->rtx_ssrc && codecs[s->codec].rtx_pt;
+}
 
 /* Slot strings land verbatim in the text: one token each, printable. */
 static int word_ok(const char *s, size_t cap, int allow_space)
@@ -90,13 +99,24 @@ static void write_codec(yh_sdp_buf_t *b, const yh_sdp_sub_slot_t *s)
     const char *fmtp = s->fmtp[0] ? s->fmtp : codecs[s->codec].fmtp;
     if (fmtp[0])
         yh_sdp__line(b, "a=fmtp:%u %s", pt, fmtp);
+    if (with_rtx(s)) {
+        /* RFC 4588 section 8.6: rtx/clock with apt naming the original. */
+        unsigned rtx = codecs[s->codec].rtx_pt;
+        yh_sdp__line(b, "a=rtpmap:%u rtx/%u", rtx, (unsigned)codecs[s->codec].clock);
+        yh_sdp__line(b, "a=fmtp:%u apt=%u", rtx, pt);
+    }
 }
 
 static void write_slot(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sdp_sub_slot_t *s)
 {
     const char *stream = s->msid_stream[0] ? s->msid_stream : "-";
-    yh_sdp__line(b, "m=%s %u UDP/TLS/RTP/SAVPF %u", yh_sdp_kind_str(s->kind), (unsigned)local->port,
-                 (unsigned)codecs[s->codec].pt);
+    if (with_rtx(s))
+        yh_sdp__line(b, "m=%s %u UDP/TLS/RTP/SAVPF %u %u", yh_sdp_kind_str(s->kind),
+                     (unsigned)local->port, (unsigned)codecs[s->codec].pt,
+                     (unsigned)codecs[s->codec].rtx_pt);
+    else
+        yh_sdp__line(b, "m=%s %u UDP/TLS/RTP/SAVPF %u", yh_sdp_kind_str(s->kind),
+                     (unsigned)local->port, (unsigned)codecs[s->codec].pt);
     yh_sdp__write_conn(b, local);
     /* RFC 8842 section 5.2: the offerer says actpass. */
     yh_sdp__write_transport(b, local, YH_SDP_SETUP_ACTPASS);
@@ -109,8 +129,15 @@ static void write_slot(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sd
     yh_sdp__line(b, "a=rtcp-rsize");
     write_codec(b, s);
     if (s->active) {
+        /* RFC 5576 section 4.2: FID pairs the original with its RTX. */
+        if (with_rtx(s))
+            yh_sdp__line(b, "a=ssrc-group:FID %u %u", (unsigned)s->ssrc, (unsigned)s->rtx_ssrc);
         yh_sdp__line(b, "a=ssrc:%u cname:%s", (unsigned)s->ssrc, s->cname);
         yh_sdp__line(b, "a=ssrc:%u msid:%s %s", (unsigned)s->ssrc, stream, s->msid_track);
+        if (with_rtx(s)) {
+            yh_sdp__line(b, "a=ssrc:%u cname:%s", (unsigned)s->rtx_ssrc, s->cname);
+            yh_sdp__line(b, "a=ssrc:%u msid:%s %s", (unsigned)s->rtx_ssrc, stream, s->msid_track);
+        }
     }
     yh_sdp__write_candidates(b, local);
 }
@@ -170,6 +197,17 @@ static int in_group(const yh_sdp_t *sdp, const char *mid)
     return 0;
 }
 
+/* Whether the answer kept the offered RTX format with its apt (RFC 4588
+ * section 8.6): only then may retransmissions use the RTX SSRC. */
+static int answers_rtx(const yh_sdp_media_t *m, const yh_sdp_sub_slot_t *s)
+{
+    for (uint8_t c = 0; c < m->n_codecs; c++)
+        if (m->codecs[c].pt == codecs[s->codec].rtx_pt && !strcasecmp(m->codecs[c].name, "rtx") &&
+            m->codecs[c].apt == codecs[s->codec].pt)
+            return 1;
+    return 0;
+}
+
 /* Per m-section checks; returns the first accepted index or an error. */
 static int answer_media(const yh_sdp_t *a, const yh_sdp_sub_slot_t *slots, size_t n_slots,
                         yh_sdp_sub_answer_t *out, char *err, size_t err_cap)
@@ -187,6 +225,7 @@ static int answer_media(const yh_sdp_t *a, const yh_sdp_sub_slot_t *slots, size_
         strcpy(out->media[i].mid, m->mid);
         out->media[i].dir = m->dir;
         out->media[i].accepted = m->port != 0;
+        out->media[i].rtx = slots && with_rtx(&slots[i]) && answers_rtx(m, &slots[i]);
         if (!out->media[i].accepted)
             continue;
         if (!m->rtcp_mux)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/bytes.h"
+#include "base/rand.h"
 #include "rtp/rtp.h"
 #include "sfu/worker.h"
 
@@ -97,8 +98,39 @@ static void vp8_rewrite(yh_sub_t *sub, uint8_t *p, size_t len, int resend)
     }
 }
 
+/* The next sequence number on the subscription's RTX stream (RFC 4588
+ * section 4: its own random start). */
+static uint16_t rtx_next_seq(yh_sub_t *sub)
+{
+    if (!sub->rtx_started) {
+        sub->rtx_seq = (uint16_t)yh_rand_u32();
+        sub->rtx_started = 1;
+    }
+    return sub->rtx_seq++;
+}
+
+/* Header extensions every packet to a subscriber carries; returns the
+ * count and the transport-wide sequence number used. */
+static size_t write_exts(yh_worker_t *w, yh_tp_t *tp, yh_rtp_ext_elem_t ext[3], int level,
+                         uint16_t *twcc_seq)
+{
+    size_t n = 0;
+    if (tp->p.ext.abs_send_time)
+        yh_rtp_ext_set_abs_send_time(&ext[n++], tp->p.ext.abs_send_time, w->now_ntp);
+    *twcc_seq = tp->twcc_out;
+    if (tp->p.ext.twcc)
+        yh_rtp_ext_set_twcc_seq(&ext[n++], tp->p.ext.twcc, tp->twcc_out++);
+    if (tp->p.ext.audio_level && level >= 0)
+        yh_rtp_ext_set_audio_level(&ext[n++], tp->p.ext.audio_level, (uint8_t)(level & 0x7f),
+                                   level >> 7);
+    return n;
+}
+
 /* Writes one packet for a subscriber: new header and extensions, the
- * publisher's payload, SRTP. `level` is the RFC 6464 byte or -1. */
+ * publisher's payload, SRTP. `level` is the RFC 6464 byte or -1. A
+ * retransmission (`resend`) goes out as RTX (RFC 4588 section 4: the
+ * original sequence number, then the payload) when the subscriber
+ * negotiated it, else as the original packet again. */
 static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp_hdr_t *h,
                  uint16_t seq, uint32_t ts, int level, int resend)
 {
@@ -106,28 +138,27 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     const struct sockaddr *to = yh_transport_addr(tp->t);
     if (!to || !tp->t->srtp)
         return;
+    int rtx = resend && sub->p.rtx_ssrc;
     yh_rtp_ext_elem_t ext[3];
-    size_t n = 0;
-    if (tp->p.ext.abs_send_time)
-        yh_rtp_ext_set_abs_send_time(&ext[n++], tp->p.ext.abs_send_time, w->now_ntp);
-    uint16_t twcc_seq = tp->twcc_out;
-    if (tp->p.ext.twcc)
-        yh_rtp_ext_set_twcc_seq(&ext[n++], tp->p.ext.twcc, tp->twcc_out++);
-    if (tp->p.ext.audio_level && level >= 0)
-        yh_rtp_ext_set_audio_level(&ext[n++], tp->p.ext.audio_level, (uint8_t)(level & 0x7f),
-                                   level >> 7);
+    uint16_t twcc_seq;
+    size_t n = write_exts(w, tp, ext, level, &twcc_seq);
     uint8_t *slot = yh_udp_slot(w->udp);
-    int hl = yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.pt, seq, ts, sub->p.ssrc,
-                                 ext, n);
+    int hl = rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.rtx_pt,
+                                       rtx_next_seq(sub), ts, sub->p.rtx_ssrc, ext, n)
+                 : yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.pt, seq, ts,
+                                       sub->p.ssrc, ext, n);
+    size_t osn = rtx ? 2 : 0;
     size_t body = h->payload_len + h->pad_len;
-    if (hl < 0 || (size_t)hl + body + YH_SRTP_MAX_OVERHEAD > YH_UDP_BUFSZ)
+    if (hl < 0 || (size_t)hl + osn + body + YH_SRTP_MAX_OVERHEAD > YH_UDP_BUFSZ)
         return;
-    memcpy(slot + hl, pkt + h->payload_off, body);
+    if (rtx)
+        wr_be16(slot + hl, seq);
+    memcpy(slot + hl + osn, pkt + h->payload_off, body);
     if (h->pad_len)
         slot[0] |= 0x20;
     if (sub->track && sub->track->p.codec == YH_SFU_CODEC_VP8)
-        vp8_rewrite(sub, slot + hl, h->payload_len, resend);
-    size_t len = (size_t)hl + body;
+        vp8_rewrite(sub, slot + hl + osn, h->payload_len, resend);
+    size_t len = (size_t)hl + osn + body;
     if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
         return;
     yh_udp_commit(w->udp, len, to);
@@ -186,20 +217,23 @@ unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n)
 {
     yh_tp_t *tp = sub->tp;
     const struct sockaddr *to = tp ? yh_transport_addr(tp->t) : NULL;
-    uint16_t first;
+    uint16_t first = 0;
+    /* On the RTX stream padding takes nothing from the media's numbers
+     * (RFC 4588 leaves padding-only packets to the sender); without one
+     * the numbers come from the media stream's rewriter. */
+    int rtx = sub->p.rtx_ssrc != 0;
     if (!to || !tp->t->srtp || !tp->p.ext.twcc || !n ||
-        yh_rtp_rewriter_reserve(&sub->rw, (uint16_t)n, &first) < 0)
+        (!rtx && yh_rtp_rewriter_reserve(&sub->rw, (uint16_t)n, &first) < 0))
         return 0;
     for (unsigned i = 0; i < n; i++) {
-        yh_rtp_ext_elem_t ext[2];
-        size_t ne = 0;
-        uint16_t twcc_seq = tp->twcc_out++;
-        if (tp->p.ext.abs_send_time)
-            yh_rtp_ext_set_abs_send_time(&ext[ne++], tp->p.ext.abs_send_time, w->now_ntp);
-        yh_rtp_ext_set_twcc_seq(&ext[ne++], tp->p.ext.twcc, twcc_seq);
+        yh_rtp_ext_elem_t ext[3];
+        uint16_t twcc_seq;
+        size_t ne = write_exts(w, tp, ext, -1, &twcc_seq);
         uint8_t *slot = yh_udp_slot(w->udp);
-        int hl = yh_rtp_write_header(slot, YH_UDP_BUFSZ, 0, sub->p.pt, (uint16_t)(first + i),
-                                     sub->rw.last_ts_out, sub->p.ssrc, ext, ne);
+        int hl = rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, 0, sub->p.rtx_pt, rtx_next_seq(sub),
+                                           sub->rw.last_ts_out, sub->p.rtx_ssrc, ext, ne)
+                     : yh_rtp_write_header(slot, YH_UDP_BUFSZ, 0, sub->p.pt, (uint16_t)(first + i),
+                                           sub->rw.last_ts_out, sub->p.ssrc, ext, ne);
         if (hl < 0)
             return i;
         memset(slot + hl, 0, 254);

@@ -134,6 +134,10 @@ typedef struct yh_sfu_sub_params {
     uint32_t track;
     uint32_t ssrc;      /* SSRC the subscriber sees (from the server's offer) */
     uint8_t pt;         /* payload type in the server's offer */
+    /* RFC 4588 retransmissions and probe padding on their own SSRC, when
+     * the subscriber's answer accepted RTX; 0: resend on `ssrc`. */
+    uint32_t rtx_ssrc;
+    uint8_t rtx_pt;
 } yh_sfu_sub_params_t;
 
 int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p);

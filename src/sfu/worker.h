@@ -95,6 +95,8 @@ struct yh_sub {
     int up_rounds;     /* allocations in a row that allowed a higher layer */
     uint64_t paused_us; /* when the estimate paused the video */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
+    int rtx_started;
+    uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
     uint32_t packets;
     uint32_t octets;
     /* VP8 picture id and TL0PICIDX kept continuous across layer switches. */

@@ -18,6 +18,11 @@ static uint8_t slot_pt(yh_media_codec_t c)
     return c == YH_CODEC_OPUS ? YH_SDP_PT_OPUS : c == YH_CODEC_VP8 ? YH_SDP_PT_VP8 : YH_SDP_PT_H264;
 }
 
+static uint8_t slot_rtx_pt(yh_media_codec_t c)
+{
+    return c == YH_CODEC_VP8 ? YH_SDP_PT_VP8_RTX : c == YH_CODEC_H264 ? YH_SDP_PT_H264_RTX : 0;
+}
+
 static yh_sdp_codec_id_t slot_codec(yh_media_codec_t c)
 {
     return c == YH_CODEC_OPUS  ? YH_SDP_CODEC_OPUS
@@ -45,6 +50,8 @@ static size_t build_slots(yh_signal_t *s, const yh_participant_t *p, int offered
         if (!o->active)
             continue;
         o->ssrc = offered ? sl->offered_ssrc : sl->ssrc;
+        if (o->kind == YH_SDP_KIND_VIDEO)
+            o->rtx_ssrc = YH_MEETING_RTX_SSRC(o->ssrc);
         /* Stream id and CNAME name the publisher, so that a client can
          * group one participant's audio and video (RFC 8830, RFC 7022). */
         snprintf(o->cname, sizeof o->cname, "p%u", (unsigned)sl->publisher);
@@ -146,6 +153,10 @@ static void subscribe_slots(yh_signal_t *s, yh_participant_t *p, const yh_sdp_su
             .ssrc = sl->offered_ssrc,
             .pt = slot_pt(sl->codec),
         };
+        if (a->media[i].rtx) {
+            sp.rtx_ssrc = YH_MEETING_RTX_SSRC(sl->offered_ssrc);
+            sp.rtx_pt = slot_rtx_pt(sl->codec);
+        }
         if (s->sfu) {
             int rc = yh_sfu_subscribe(s->sfu, &sp);
             if (rc < 0) {

@@ -34,9 +34,9 @@ const CAPTURE = { w: 960, h: 540, fps: 15 };
 const CAP_KBPS = 300;
 const CAP_QUEUE_MS = 200;
 const BASELINE_MS = 10000; // unimpaired phase
-const DOWN_WITHIN_MS = 15000; // cap -> B on a lower layer
+const DOWN_WITHIN_MS = 8000; // cap -> B on a lower layer
 const LOW_HOLD_MS = 6000; // watched on the lower layer for freezes
-const UP_WITHIN_MS = 20000; // cap lifted -> B back on the top layer
+const UP_WITHIN_MS = 15000; // cap lifted -> B back on the top layer
 const FREEZE_WINDOW_MS = 2000; // frames must rise in every such window once switched
 
 // YH_QUALITY_SERVER_ARGS adds server options, e.g. '--log-level debug'
@@ -273,17 +273,7 @@ async function withEnv(name, body) {
 const skip = process.env.YH_E2E_SKIP_QUALITY === '1'
   ? 'YH_E2E_SKIP_QUALITY=1: downlink quality adaptation test skipped'
   : false;
-// The test runs and prints its samples, but while this is set a failure is
-// reported as TODO and does not fail the suite. Set it to false once the
-// server passes (at 21f3e63 the estimate sometimes keeps B below the top
-// layer unimpaired, pauses A's video under the cap, and the video stays
-// paused after the cap is lifted).
-// Marked todo until it passes: the cap moves B down (in about 5 s, after a
-// freeze of the top layer) but after the lift B climbs only to the middle
-// layer within 20 s. Set to false once the estimator recovers in time.
-const KNOWN_FAILURE = 'issue 5: after the cap is lifted the receiver reaches only the middle layer within 20 s';
-
-test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it restores the top layer', { timeout: SCENARIO_TIMEOUT_MS, skip, todo: KNOWN_FAILURE || false }, async () => {
+test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it restores the top layer', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
   await withEnv('quality', async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
     const a = await join(env, meeting, 'A', CAPTURE);
@@ -368,3 +358,46 @@ test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it re
     }
   });
 });
+
+// Downlink loss: B's NACKs are answered as RFC 4588 retransmissions on the
+// RTX stream the server offered (Chromium counts them apart from media),
+// and the picture keeps moving.
+test('downlink loss is repaired by retransmissions on the RTX stream', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
+  await withEnv('quality-rtx', async (env) => {
+    const meeting = String(randomInt(100000000, 999999999));
+    const a = await join(env, meeting, 'A', { w: 640, h: 360, fps: 15, simulcast: 0 });
+    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+    await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
+    const first = await waitFor(async () => (await inboundFrom(b, 'A')).video?.framesDecoded > 0, 15000);
+    assert.ok(first, 'B decodes A before the loss');
+    const sdp = await b.page.evaluate(() => window.__yh.client.subPc?.remoteDescription?.sdp ?? '');
+    assert.match(sdp, /a=rtpmap:97 rtx\/90000/, 'the subscriber offer carries RTX');
+    await env.relay.cmd('down-loss 5');
+    const before = (await inboundFrom(b, 'A')).video;
+    await sleep(15000);
+    const after = (await inboundFrom(b, 'A')).video;
+    await env.relay.cmd('clear');
+    const nacks = after.nackCount - before.nackCount;
+    const rtx = after.retransmittedPacketsReceived - before.retransmittedPacketsReceived;
+    const frames = after.framesDecoded - before.framesDecoded;
+    const freezeMs = Math.round((after.totalFreezesDuration - before.totalFreezesDuration) * 1000);
+    console.log(`metric: rtx_nacks=${nacks}, rtx_received=${rtx}, rtx_frames=${frames}, rtx_freeze_ms=${freezeMs}`);
+    assert.ok(nacks > 0, `B sent NACKs under 5% loss (${nacks})`);
+    assert.ok(rtx > 0, `B received packets on the RTX stream (${rtx}; probes also go there)`);
+    // Unanswered NACKs leave frames undecodable until a keyframe: with the
+    // server's answers switched off the same run decoded 46 frames and
+    // froze for 12 s.
+    assert.ok(frames > 120, `B kept decoding under 5% loss (${frames} frames in 15 s at 15 fps)`);
+    assert.ok(freezeMs < 3000, `B froze ${freezeMs} ms in 15 s of 5% loss`);
+  });
+});
+
+/** Polls `pred` every 200 ms until it is true or `ms` passed. */
+async function waitFor(pred, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await pred()) return true;
+    await sleep(200);
+  }
+  return false;
+}

@@ -336,6 +336,53 @@ static void test_sub_offer(void **state)
     assert_int_equal(yh_sdp_sub_write_offer(&local, 3, s, 0, f->text, sizeof(f->text)), YH_EINVAL);
 }
 
+static char *browser_answer(const char *offer, const char *setup);
+
+/* RFC 4588 toward subscribers: a video slot with an RTX SSRC offers
+ * rtx/90000 with apt and an FID group; an answer that keeps the format
+ * enables it, one that drops it does not. */
+static void test_sub_offer_rtx(void **state)
+{
+    fixture_t *f = *state;
+    yh_sdp_sub_slot_t s[3];
+    make_slots(s);
+    s[1].rtx_ssrc = 2003;
+    s[0].rtx_ssrc = 1002; /* audio: no RTX format, ignored */
+    int n = yh_sdp_sub_write_offer(&local, 3, s, 3, f->text, sizeof(f->text));
+    assert_true(n > 0);
+    assert_non_null(strstr(f->text, "m=video 40000 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+    assert_non_null(strstr(f->text, "m=video 40000 UDP/TLS/RTP/SAVPF 102\r\n"));
+    assert_null(strstr(f->text, "a=ssrc:1002"));
+    char *offer = strdup(f->text);
+    parse_ok(f, &f->sdp, offer);
+    const yh_sdp_media_t *v = &f->sdp.media[1];
+    assert_int_equal(v->n_codecs, 2);
+    assert_int_equal(v->codecs[1].pt, YH_SDP_PT_VP8_RTX);
+    assert_string_equal(v->codecs[1].name, "rtx");
+    assert_int_equal(v->codecs[1].apt, YH_SDP_PT_VP8);
+    assert_int_equal(v->n_ssrc_groups, 1);
+    assert_string_equal(v->ssrc_groups[0].semantics, "FID");
+    assert_int_equal(f->sdp.media[0].n_codecs, 1);
+
+    char *ans = browser_answer(offer, "a=setup:active");
+    parse_ok(f, &f->back, ans);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 3, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_false(f->sub.media[0].rtx);
+    assert_true(f->sub.media[1].rtx);
+    assert_false(f->sub.media[2].rtx);
+    char *m_line = subst(ans, "SAVPF 96 97", "SAVPF 96");
+    char *rtpmap = drop(m_line, "a=rtpmap:97");
+    char *no_rtx = drop(rtpmap, "a=fmtp:97");
+    parse_ok(f, &f->back, no_rtx);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 3, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_false(f->sub.media[1].rtx);
+    free(m_line);
+    free(rtpmap);
+    free(no_rtx);
+    free(ans);
+    free(offer);
+}
+
 /* Turns our offer into the answer a browser would give: its own ICE and
  * DTLS parameters, recvonly, no ssrcs, no ICE-lite. */
 static char *browser_answer(const char *offer, const char *setup)
@@ -464,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_negotiate_nospace),
         cmocka_unit_test(test_sub_offer),
         cmocka_unit_test(test_sub_answer),
+        cmocka_unit_test(test_sub_offer_rtx),
         cmocka_unit_test(test_sub_answer_vectors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -410,7 +410,8 @@ static void test_forwarding(void **state)
                                  .pt = 96, .codec = YH_SFU_CODEC_VP8, .clock_rate = 90000,
                                  .n_layers = 3, .rids = {"q", "h", "f"}};
     assert_int_equal(yh_sfu_track_add(sfu, &sp3), 0);
-    yh_sfu_sub_params_t ss3 = {.id = 40, .transport = 2, .track = 30, .ssrc = 4444, .pt = 100};
+    yh_sfu_sub_params_t ss3 = {.id = 40, .transport = 2, .track = 30, .ssrc = 4444, .pt = 100,
+                               .rtx_ssrc = 4445, .rtx_pt = 101};
     assert_int_equal(yh_sfu_subscribe(sfu, &ss3), 0);
     uv_sleep(50);
     for (int l = 0; l < 3; l++)
@@ -454,6 +455,18 @@ static void test_forwarding(void **state)
         switched = 1;
     }
     assert_true(switched);
+    /* With RTX negotiated, a NACK is answered on the RTX stream: the
+     * original sequence number first, then the payload (RFC 4588 4). */
+    uint16_t want = h.seq;
+    uint8_t payload0 = b.last[h.payload_off];
+    n = yh_rtcp_build_nack(fb, sizeof fb, 5555, 4444, &want, 1);
+    send_rtcp(&b, fb, (size_t)n);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.ssrc, 4445);
+    assert_int_equal(h.pt, 101);
+    assert_int_equal(rd_be16(b.last + h.payload_off), want);
+    assert_int_equal(b.last[h.payload_off + 2], payload0);
+    assert_int_equal(b.last[h.payload_off + 2 + 6], '0');
     /* Paused: nothing more. */
     yh_sfu_sub_set_layer(sfu, 40, -1);
     uv_sleep(50);
