@@ -78,6 +78,7 @@ typedef struct yh_meeting_track {
     uint8_t muted;
     uint8_t self_muted;
     uint8_t by_host;                  /* self_muted was set by a moderator (host mute) */
+    uint8_t priority;                 /* camera of the spotlight or active speaker */
     char mid[YH_MEETING_MID_MAX + 1]; /* on the publisher connection */
     uint32_t ssrc;                    /* 0: learned from the mid extension */
     uint8_t pt;

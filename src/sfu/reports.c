@@ -267,7 +267,10 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
             continue;
         yh_alloc_sub_t *x = &a[n];
         memset(x, 0, sizeof *x);
-        x->kind = tr->p.kind == YH_SFU_AUDIO ? YH_ALLOC_AUDIO : YH_ALLOC_VIDEO;
+        x->kind = tr->p.kind == YH_SFU_AUDIO ? YH_ALLOC_AUDIO
+                  : tr->p.screen               ? YH_ALLOC_SCREEN
+                                               : YH_ALLOC_VIDEO;
+        x->priority = (uint8_t)tr->priority;
         x->n_layers = (uint8_t)tr->n_layers;
         x->max_layer = (int8_t)sub->max_layer;
         uint32_t total = 0;

@@ -21,6 +21,7 @@ typedef enum {
     CMD_TRACK_ADD,
     CMD_TRACK_REMOVE,
     CMD_TRACK_MUTE,
+    CMD_TRACK_PRIORITY,
     CMD_SUB_ADD,
     CMD_SUB_REMOVE,
     CMD_SUB_LAYER,
@@ -392,6 +393,12 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
         if ((obj = yh_map_get(&w->tracks, c->id)))
             track_free(w, obj);
         break;
+    case CMD_TRACK_PRIORITY: {
+        yh_track_t *tr = yh_map_get(&w->tracks, c->id);
+        if (tr)
+            tr->priority = !!c->flag;
+        break;
+    }
     case CMD_TRACK_MUTE:
         track_mute(w, c->id, c->flag);
         break;
@@ -647,6 +654,15 @@ int yh_sfu_track_set_muted(yh_sfu_t *s, uint32_t id, int muted)
     if (!c)
         return YH_ENOMEM;
     c->flag = muted;
+    return push(s, c);
+}
+
+int yh_sfu_track_set_priority(yh_sfu_t *s, uint32_t id, int priority)
+{
+    cmd_t *c = cmd_new(CMD_TRACK_PRIORITY, id);
+    if (!c)
+        return YH_ENOMEM;
+    c->flag = priority;
     return push(s, c);
 }
 

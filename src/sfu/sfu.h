@@ -120,6 +120,7 @@ typedef struct yh_sfu_track_params {
      * layers' SSRCs are learned from the rid header extension. */
     uint8_t n_layers;
     char rids[YH_SFU_MAX_LAYERS][YH_SFU_RID_MAX + 1];
+    uint8_t screen; /* a screen share: a receiver's downlink serves it first */
 } yh_sfu_track_params_t;
 
 int yh_sfu_track_add(yh_sfu_t *s, const yh_sfu_track_params_t *p);
@@ -127,6 +128,9 @@ int yh_sfu_track_remove(yh_sfu_t *s, uint32_t id);
 /* A muted track's media is dropped by the server (host mute), and its
  * subscribers resume with a keyframe when it is unmuted. */
 int yh_sfu_track_set_muted(yh_sfu_t *s, uint32_t id, int muted);
+/* A priority video (the spotlight, the active speaker) gets the best layer
+ * a receiver's downlink allows before other cameras share the rest. */
+int yh_sfu_track_set_priority(yh_sfu_t *s, uint32_t id, int priority);
 
 typedef struct yh_sfu_sub_params {
     uint32_t id;

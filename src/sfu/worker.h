@@ -77,6 +77,7 @@ struct yh_track {
     yh_sfu_track_params_t p;
     yh_tp_t *tp;  /* publisher transport; NULL once it is gone */
     int muted;
+    int priority; /* spotlight or active speaker: allocated first */
     int n_layers; /* 1, or the simulcast layers, lowest first */
     yh_layer_t layers[YH_SFU_MAX_LAYERS];
     yh_vec_t subs;

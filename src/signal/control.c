@@ -353,6 +353,7 @@ void yh_sig_after_leave(yh_signal_t *s, yh_meeting_t *m, uint32_t num, yh_role_t
         host_transfer(s, m);
     if (m->spotlight == num) {
         m->spotlight = 0;
+        yh_sig_media_priorities(s, m);
         yh_sig_meeting_updated(m);
     } else if (hand) {
         yh_sig_hands_updated(m);
@@ -440,6 +441,7 @@ void yh_sig_audio_levels(yh_signal_t *s, uint32_t room, const yh_sfu_level_t *le
     size_t n_ids = 0;
     if (!yh_speaker_update(&m->speaker, samples, k, now_us, ids, &n_ids))
         return;
+    yh_sig_media_priorities(s, m);
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n_ids; i++) {
         const yh_participant_t *p = yh_meeting_participant_by_num(m, ids[i]);

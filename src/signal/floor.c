@@ -87,6 +87,7 @@ static void call_site(yh_signal_t *s, yh_meeting_t *m, yh_participant_t *site, u
     m->rollcall.current = site->num;
     m->rollcall.next_at_us = now_us + (uint64_t)m->rollcall.interval_s * 1000000u;
     m->spotlight = site->num;
+    yh_sig_media_priorities(s, m);
     yh_sig_meeting_apply(s, m);
     yh_sig_meeting_updated(m);
     yh_sig_send_to(site, json_pack("{s:s, s:s, s:b}", "type", "mute-request", "source",
@@ -125,6 +126,7 @@ void yh_sig_rollcall_stop(yh_signal_t *s, yh_meeting_t *m)
         return;
     memset(&m->rollcall, 0, sizeof m->rollcall);
     m->spotlight = 0;
+    yh_sig_media_priorities(s, m);
     yh_sig_meeting_apply(s, m); /* every site's own state again */
     yh_sig_meeting_updated(m);
     yh_sig_arm(s, yh_now_us());

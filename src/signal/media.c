@@ -234,6 +234,7 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
         /* Simulcast layers in the offer's rid order, lowest first (q, h, f). */
+        tp.screen = t->source == YH_SOURCE_SCREEN;
         tp.n_layers = t->n_layers;
         for (unsigned l = 0; l < t->n_layers && l < YH_SFU_MAX_LAYERS; l++)
             snprintf(tp.rids[l], sizeof tp.rids[l], "%s", t->layers[l]);
@@ -245,6 +246,7 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
             return rc;
         }
     }
+    yh_sig_media_priorities(s, p->meeting);
     yh_sig_broadcast(p->meeting, p, yh_sig_event("track-published", "track", yh_sig_track_json(t)));
     for (yh_participant_t *q = p->meeting->head; q; q = q->next)
         if (q != p)
@@ -369,4 +371,20 @@ int yh_sig_media_unpublish(yh_signal_t *s, yh_participant_t *p, const char *mid,
     }
     yh_sig_media_track_stop(s, p, t);
     return 0;
+}
+
+void yh_sig_media_priorities(yh_signal_t *s, yh_meeting_t *m)
+{
+    uint32_t first = m->spotlight ? m->spotlight : m->speaker.top;
+    for (yh_participant_t *q = m->head; q; q = q->next) {
+        for (yh_meeting_track_t *t = q->tracks; t; t = t->next) {
+            uint8_t want = t->kind == YH_KIND_VIDEO && t->source == YH_SOURCE_CAMERA &&
+                           q->num == first;
+            if (want == t->priority)
+                continue;
+            t->priority = want;
+            if (s->sfu)
+                yh_sfu_track_set_priority(s->sfu, t->num, want);
+        }
+    }
 }

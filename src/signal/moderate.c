@@ -103,6 +103,7 @@ static int a_spotlight(yh_signal_t *s, yh_participant_t *by, yh_participant_t *t
     uint32_t num = t ? t->num : 0;
     if (by->meeting->spotlight != num) {
         by->meeting->spotlight = num;
+        yh_sig_media_priorities(s, by->meeting);
         yh_sig_meeting_updated(by->meeting);
     }
     return 0;

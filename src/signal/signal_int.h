@@ -127,6 +127,10 @@ void yh_sig_media_release(yh_signal_t *s, yh_participant_t *p);
 /* Sends a subscriber offer to every connected participant of `m` whose
  * wanted state changed and who has no offer outstanding. */
 void yh_sig_media_flush(yh_signal_t *s, yh_meeting_t *m);
+/* Tells the media plane which cameras come first in receivers' downlinks:
+ * the spotlighted participant's, or without a spotlight the active
+ * speaker's. Call after either changes and after a track is added. */
+void yh_sig_media_priorities(yh_signal_t *s, yh_meeting_t *m);
 /* The media plane reported a transport failed or timed out. */
 void yh_sig_media_transport_lost(yh_signal_t *s, uint32_t transport, const char *reason);
 int yh_sig_media_set_muted(yh_signal_t *s, yh_meeting_track_t *t, int muted);

@@ -297,6 +297,32 @@ static void test_lock_end_remove(void **state)
     assert_int_equal(yh_signal_meeting_end(fx->s, "m5"), YH_ENOTFOUND);
 }
 
+/* Downlink priority: the spotlighted participant's camera (not its
+ * microphone), cleared with the spotlight and moved with it. */
+static void test_video_priority(void **state)
+{
+    fixture_t *fx = *state;
+    fake_t *a = join(fx, "m9", "Host");
+    fake_t *b = join(fx, "m9", "B");
+    fake_t *c = join(fx, "m9", "C");
+    publish(fx, b, "chrome-publish-offer.sdp", "[]");
+    take(b, "answer");
+    publish(fx, c, "chrome-publish-offer.sdp", "[]");
+    take(c, "answer");
+    yh_meeting_track_t *bcam = track_of(b, YH_SOURCE_CAMERA);
+    yh_meeting_track_t *ccam = track_of(c, YH_SOURCE_CAMERA);
+    assert_false(bcam->priority || ccam->priority);
+    moderate_ok(fx, a, "spotlight", target(b));
+    assert_true(bcam->priority);
+    assert_false(ccam->priority);
+    assert_false(track_of(b, YH_SOURCE_MICROPHONE)->priority);
+    moderate_ok(fx, a, "spotlight", target(c));
+    assert_false(bcam->priority);
+    assert_true(ccam->priority);
+    moderate_ok(fx, a, "spotlight", "\"participant\":null");
+    assert_false(bcam->priority || ccam->priority);
+}
+
 /* ---- roles, host transfer, spotlight ------------------------------------------------- */
 
 static void test_roles_and_transfer(void **state)
@@ -650,6 +676,9 @@ static void test_active_speaker(void **state)
     json_t *ids = json_object_get(take(c, "active-speaker"), "ids");
     assert_int_equal(json_array_size(ids), 1);
     assert_string_equal(json_string_value(json_array_get(ids, 0)), b->id);
+    /* Without a spotlight the active speaker's camera comes first. */
+    assert_true(track_of(b, YH_SOURCE_CAMERA)->priority);
+    assert_false(track_of(a, YH_SOURCE_CAMERA)->priority);
     /* The listener is wired. */
     yh_sfu_listener_t l;
     yh_signal_sfu_listener(fx->s, &l);
@@ -667,6 +696,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiting_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_end_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_video_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_press_interview, setup, teardown),
         cmocka_unit_test_setup_teardown(test_floor_everyone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roll_call, setup, teardown),
