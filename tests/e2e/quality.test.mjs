@@ -135,8 +135,8 @@ async function startRelay(mediaPort) {
 
 // ---- pages and stats ---------------------------------------------------------
 
-async function join(env, meeting, name, query) {
-  const p = await openParticipant(env.browser, env.srv.baseUrl, { meeting, name, autojoin: true, query });
+async function join(env, meeting, name, query, viewport) {
+  const p = await openParticipant(env.browser, env.srv.baseUrl, { meeting, name, autojoin: true, query, viewport });
   env.parts.push(p);
   await p.page.waitForFunction(() => ['joined', 'error', 'left'].includes(window.__yh?.state), null, { timeout: 10000 });
   const state = await p.page.evaluate(() => window.__yh.state);
@@ -392,6 +392,18 @@ test('downlink loss is repaired by retransmissions on the RTX stream', { timeout
   });
 });
 
+/** A's simulcast encodings as rid:width(limitation), for messages. */
+async function sentLayers(p) {
+  return p.page.evaluate(async () => {
+    const r = await window.__yh.client.pubPc.getStats();
+    const o = [];
+    r.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') o.push(`${s.rid}:${s.frameWidth ?? 0}(${s.qualityLimitationReason})`);
+    });
+    return o.sort().join(' ');
+  });
+}
+
 /** Polls `pred` every 200 ms until it is true or `ms` passed. */
 async function waitFor(pred, ms) {
   const deadline = Date.now() + ms;
@@ -401,3 +413,28 @@ async function waitFor(pred, ms) {
   }
   return false;
 }
+
+// Adaptive stream: the web client reports each tile's size, and a tile
+// too small for the top layer gets a smaller one; enlarging it brings the
+// top layer back.
+test('a small tile receives a small simulcast layer', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
+  await withEnv('quality-tile', async (env) => {
+    const meeting = String(randomInt(100000000, 999999999));
+    const a = await join(env, meeting, 'A', CAPTURE);
+    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 }, { width: 400, height: 300 });
+    await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
+    const stopSampler = startSampler(env, b, 'A');
+    try {
+      const tile = await b.page.evaluate(() => window.__yh.layout?.() ?? null);
+      const small = await waitSample(env, (s) => s.width > 0 && s.width < 960, 15000);
+      assert.ok(small, `B's small tile (${JSON.stringify(tile)}) gets a layer below 960: ${trace(env.samples)}`);
+      await b.page.setViewportSize({ width: 1280, height: 800 });
+      const big = await waitSample(env, (s) => s.width === 960, 15000);
+      const sending = await sentLayers(a);
+      assert.ok(big, `enlarged, B's tile gets the top layer: ${trace(env.samples)}; A sends ${sending}`);
+      console.log(`metric: small_tile_width=${small.width}, big_tile_width=${big.width}`);
+    } finally {
+      await stopSampler();
+    }
+  });
+});

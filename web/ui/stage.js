@@ -312,8 +312,14 @@ export class Stage {
       $('page-next').disabled = this.page >= pages - 1;
     }
     $('alone').hidden = all.length > 0;
+    // Each shown tile's size in device pixels lets the server pick the
+    // layer that fills it (a small tile needs no 720p); hidden ones pause.
+    const dpr = window.devicePixelRatio || 1;
     for (const [t, quality] of prefs) {
-      if (t.videoTrackId && this.client) this.client.setSubscription(t.videoTrackId, { quality });
+      if (!t.videoTrackId || !this.client) continue;
+      const r = quality === 'off' ? null : t.el.getBoundingClientRect();
+      const size = r && r.width > 0 && r.height > 0 ? { width: r.width * dpr, height: r.height * dpr } : {};
+      this.client.setSubscription(t.videoTrackId, { quality, ...size });
     }
     this.hooks.layout?.();
   }
