@@ -1,6 +1,9 @@
 /*
  * SRTP/SRTCP sessions of one DTLS-SRTP transport (RFC 3711, RFC 7714),
- * wrapping libsrtp2. The only file that includes <srtp2/srtp.h>.
+ * implemented here on OpenSSL's libcrypto (AES-GCM, AES-CTR, SHA-1):
+ * profiles SRTP_AEAD_AES_128_GCM and SRTP_AES128_CM_HMAC_SHA1_80. A session
+ * is used by one thread at a time; its packet functions neither allocate
+ * (except on the first packet of a new SSRC) nor lock.
  */
 #ifndef YH_SRTP_SRTP_H
 #define YH_SRTP_SRTP_H
@@ -39,12 +42,19 @@ int yh_srtp_global_init(void);
 
 /* Creates the inbound and outbound sessions. The inbound replay window is
  * 1024 packets (retransmissions arrive late); the outbound allows
- * retransmitting a sequence number already sent (RTX answers to NACKs). */
+ * retransmitting a sequence number already sent (RTX answers to NACKs).
+ * Up to 256 SSRCs are remembered each way, the least recently used
+ * forgotten past that. */
 int yh_srtp_create(const yh_srtp_keys_t *keys, yh_srtp_t **out);
 void yh_srtp_destroy(yh_srtp_t *s);
 
 /* In place. `cap` is the buffer size: it must leave YH_SRTP_MAX_OVERHEAD
- * after *len. Returns 0 or YH_E* (YH_EINTEGRITY for auth/replay failures). */
+ * after *len. Returns 0 or YH_E*: YH_EINTEGRITY for auth/replay failures,
+ * YH_ETRUNC for a packet too short for its header or trailer, YH_EPARSE for
+ * a header that is not RTP/RTCP version 2 or promises more than *len,
+ * YH_ENOSPACE for too little room. Unprotect reads nothing past *len; on
+ * failure the packet's bytes are unspecified (GCM decrypts before the tag
+ * is known to be good). */
 int yh_srtp_protect_rtp(yh_srtp_t *s, uint8_t *pkt, size_t *len, size_t cap);
 int yh_srtp_unprotect_rtp(yh_srtp_t *s, uint8_t *pkt, size_t *len);
 int yh_srtp_protect_rtcp(yh_srtp_t *s, uint8_t *pkt, size_t *len, size_t cap);
