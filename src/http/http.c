@@ -306,7 +306,7 @@ static void mounts_init(yh_http_t *h)
         .name = PROTOCOL_NAME,
         .callback = callback,
         .per_session_data_size = sizeof(yh_http_pss_t),
-        .rx_buffer_size = 16384,
+        .rx_buffer_size = 4096, /* per connection; larger messages arrive in pieces */
     };
     h->mount_healthz = (struct lws_http_mount){
         .mountpoint = "/healthz",

@@ -365,11 +365,16 @@ void yh_router_datagram(yh_worker_t *w, uint8_t *buf, size_t len, const struct s
         yh_transport_handle_dtls(tp->t, buf, len);
     } else if (b >= 128 && b < 192 && tp->t->srtp) {
         /* RFC 5761 section 4: RTCP packet types 192-223 in the second byte. */
-        if (buf[1] >= 192 && buf[1] <= 223) {
-            if (yh_srtp_unprotect_rtcp(tp->t->srtp, buf, &len) == 0)
-                on_rtcp(w, tp, buf, len);
-        } else if (yh_srtp_unprotect_rtp(tp->t->srtp, buf, &len) == 0) {
+        int rtcp = buf[1] >= 192 && buf[1] <= 223;
+        int ok = rtcp ? yh_srtp_unprotect_rtcp(tp->t->srtp, buf, &len) == 0
+                      : yh_srtp_unprotect_rtp(tp->t->srtp, buf, &len) == 0;
+        if (!ok)
+            return;
+        if (tp->t->dtls)
+            yh_transport_settle(tp->t);
+        if (rtcp)
+            on_rtcp(w, tp, buf, len);
+        else
             on_rtp(w, tp, buf, len);
-        }
     }
 }

@@ -74,6 +74,8 @@ void yh_transport_destroy(yh_transport_t *t)
 {
     if (!t)
         return;
+    /* A settled transport has no DTLS left to say close_notify with; the
+     * client learns of the end through signaling or consent. */
     if (t->dtls && t->state == YH_TRANSPORT_CONNECTED)
         yh_dtls_shutdown(t->dtls);
     yh_dtls_destroy(t->dtls);
@@ -101,6 +103,8 @@ int yh_transport_handle_dtls(yh_transport_t *t, const uint8_t *buf, size_t len)
 {
     if (t->state == YH_TRANSPORT_FAILED)
         return YH_ESTATE;
+    if (!t->dtls)
+        return 0; /* settled: late handshake or alert records are moot */
     return yh_dtls_handle(t->dtls, buf, len);
 }
 
@@ -117,4 +121,12 @@ void yh_transport_tick(yh_transport_t *t, uint64_t now_us)
 int yh_transport_expired(const yh_transport_t *t, uint64_t now_us)
 {
     return yh_ice_lite_expired(&t->ice, now_us);
+}
+
+void yh_transport_settle(yh_transport_t *t)
+{
+    if (t->state != YH_TRANSPORT_CONNECTED || !t->dtls)
+        return;
+    yh_dtls_destroy(t->dtls);
+    t->dtls = NULL;
 }

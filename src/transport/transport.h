@@ -64,6 +64,12 @@ int yh_transport_handle_stun(yh_transport_t *t, const uint8_t *buf, size_t len,
                              const yh_stun_msg_t *msg, const struct sockaddr *from,
                              uint64_t now_us, uint8_t *resp, size_t cap, int *moved);
 int yh_transport_handle_dtls(yh_transport_t *t, const uint8_t *buf, size_t len);
+/* The peer sent media or RTCP that authenticated with the exported keys,
+ * so it finished the handshake (RFC 5764 section 4.1: a peer only has
+ * keys after the last flight): the DTLS endpoint (an OpenSSL connection,
+ * its buffers and the peer's certificate, tens of KiB) is freed. Later
+ * DTLS records are ignored and no close_notify is sent on destroy. */
+void yh_transport_settle(yh_transport_t *t);
 /* Drives DTLS retransmission timers. */
 void yh_transport_tick(yh_transport_t *t, uint64_t now_us);
 /* 1 when ICE consent expired. */
