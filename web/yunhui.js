@@ -46,6 +46,7 @@
 // 'mute-request', 'waiting' (PARTICIPANT)).
 
 import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
+import { watchIceRestart } from './icerestart.js';
 import { REQUEST_TIMEOUT_MS, Signaling, YunhuiError } from './signaling.js';
 
 export { listDevices, openDeviceTrack, openLocalMedia, YunhuiError };
@@ -542,6 +543,7 @@ export class YunhuiClient extends Emitter {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: this.iceServers });
     this.pubPc = pc;
     pc.onconnectionstatechange = () => this._emitMediaState();
+    watchIceRestart(pc, () => this.restartIce('publisher'));
     this._pubSources.clear();
     this._screenTr = null;
     return pc;
@@ -585,6 +587,21 @@ export class YunhuiClient extends Emitter {
     const p = this._pubChain.then(run, run);
     this._pubChain = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * ICE restart of one media connection ('publisher' or 'subscriber'), e.g.
+   * after the network changed: a new offer with new credentials on the
+   * publisher, a server offer with new ones asked for on the subscriber.
+   */
+  restartIce(which) {
+    if (which === 'publisher') {
+      if (!this.pubPc || this.pubPc.signalingState === 'closed') return Promise.resolve();
+      this.pubPc.restartIce();
+      return this._negotiatePublisher();
+    }
+    if (!this.subPc || !this.sig?.isOpen) return Promise.resolve();
+    return this.request({ type: 'restart-ice' });
   }
 
   /**
@@ -798,6 +815,7 @@ export class YunhuiClient extends Emitter {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: this.iceServers });
     this.subPc = pc;
     pc.onconnectionstatechange = () => this._emitMediaState();
+    watchIceRestart(pc, () => this.restartIce('subscriber'));
     // Remote tracks are reconciled from the offer's mid->track list after
     // each negotiation (_syncRemoteTracks), which also covers an m-line
     // reused for another track, where no 'track' event fires.

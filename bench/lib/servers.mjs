@@ -4,7 +4,7 @@
 // timeout, costs CPU in the next).
 import fs from 'node:fs';
 import path from 'node:path';
-import { NS_ADDR, startPinned, stopChild, waitHttp } from './sys.mjs';
+import { HOST_ADDR, NS_ADDR, startPinned, stopChild, waitHttp } from './sys.mjs';
 
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;
@@ -37,7 +37,11 @@ export const SERVERS = {
         cmd: bin, core: SERVER_CORE, netns: true, logFile: path.join(ctx.outDir, 'yunhui.log'),
         args: ['--http-bind', NS_ADDR, '--http-port', String(YUNHUI_HTTP_PORT),
                '--media-bind', NS_ADDR, '--media-port', '40000', '--announce-ip', NS_ADDR,
-               '--log-level', 'warn'],
+               '--log-level', 'warn',
+               // The load tool opens every participant's signaling
+               // connection from HOST_ADDR: exempt it from the per-address
+               // limits (256 connections, 1000 messages/s by default).
+               '--trusted-ip', HOST_ADDR],
       });
       return waitHttp(`http://${NS_ADDR}:${YUNHUI_HTTP_PORT}/healthz`, child).then(() => child);
     },

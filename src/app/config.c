@@ -18,12 +18,14 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "net/ipnet.h"
 
 typedef struct parse {
     yh_config_t *c;
     char *err;
     size_t errcap;
     int flag_announce; /* an --announce-ip flag replaced the environment's */
+    int flag_trusted;  /* a --trusted-ip flag replaced the defaults */
 } parse_t;
 
 static int fail(parse_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -271,6 +273,45 @@ static int opt_turn_ttl(parse_t *p, const char *v)
     return 0;
 }
 
+static int opt_limit(parse_t *p, const char *what, const char *v, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < 0 || n > 1000000)
+        return fail(p, "%s: \"%s\" is not a number from 0 (no limit) to 1000000", what, v);
+    *out = (int)n;
+    return 0;
+}
+
+static int opt_max_ws_per_ip(parse_t *p, const char *v)
+{
+    return opt_limit(p, "--max-ws-per-ip", v, &p->c->max_ws_per_ip);
+}
+
+static int opt_max_msgs_per_ip(parse_t *p, const char *v)
+{
+    return opt_limit(p, "--max-msgs-per-ip", v, &p->c->max_msgs_per_ip);
+}
+
+static int opt_trusted_ip(parse_t *p, const char *v)
+{
+    yh_config_t *c = p->c;
+    yh_ipnet_t net;
+    if (!p->flag_trusted) {
+        p->flag_trusted = 1;
+        c->n_trusted = 0;
+    }
+    if (!strcmp(v, "none"))
+        return 0;
+    if (strlen(v) >= YH_CONFIG_IP_MAX || yh_ipnet_parse(v, &net) < 0)
+        return fail(p, "--trusted-ip: \"%s\" is not an IP address or IP/PREFIX", v);
+    if (c->n_trusted >= YH_CONFIG_MAX_TRUSTED)
+        return fail(p, "--trusted-ip: at most %d networks", YH_CONFIG_MAX_TRUSTED);
+    strcpy(c->trusted[c->n_trusted++], v);
+    return 0;
+}
+
 static int opt_help(parse_t *p, const char *v)
 {
     p->c->help = 1;
@@ -291,7 +332,8 @@ static const struct opt {
     {"add-host", 1, opt_add_host},           {"https-port", 1, opt_https_port},
     {"tls-cert", 1, opt_tls_cert},           {"tls-key", 1, opt_tls_key},
     {"turn-url", 1, opt_turn_url},           {"turn-secret", 1, opt_turn_secret},
-    {"turn-ttl", 1, opt_turn_ttl},
+    {"turn-ttl", 1, opt_turn_ttl},           {"max-ws-per-ip", 1, opt_max_ws_per_ip},
+    {"max-msgs-per-ip", 1, opt_max_msgs_per_ip}, {"trusted-ip", 1, opt_trusted_ip},
 };
 
 static const char *env_get(char *const envp[], const char *name)
@@ -423,7 +465,11 @@ int yh_config_parse(yh_config_t *out, int argc, char *const argv[], char *const 
     c->open_meetings = 1;
     c->https_port = 8443;
     c->turn_ttl = 86400;
-    parse_t p = {c, err, errcap, 0};
+    c->max_ws_per_ip = 256;
+    c->max_msgs_per_ip = 1000;
+    strcpy(c->trusted[c->n_trusted++], "127.0.0.0/8");
+    strcpy(c->trusted[c->n_trusted++], "::1");
+    parse_t p = {c, err, errcap, 0, 0};
     if (err && errcap)
         err[0] = '\0';
     int rc = parse_env(&p, envp);
@@ -482,6 +528,15 @@ void yh_config_usage(FILE *f)
           "  --turn-secret KEY    the TURN server's shared secret (coturn\n"
           "                       static-auth-secret; env YUNHUI_TURN_SECRET)\n"
           "  --turn-ttl SECONDS   lifetime of TURN credentials (default 86400)\n"
+          "  --max-ws-per-ip N    signaling connections at once from one client address\n"
+          "                       (IPv6: one /64); more are refused with close 1013\n"
+          "                       (default 256, 0 = no limit)\n"
+          "  --max-msgs-per-ip N  signaling messages per second from one client address,\n"
+          "                       all its connections together; the connection that\n"
+          "                       overflows is closed with 1008 (default 1000, 0 = none)\n"
+          "  --trusted-ip NET     IP or IP/PREFIX exempt from the two limits above, e.g.\n"
+          "                       a reverse proxy; repeat for up to 16, \"none\" for no\n"
+          "                       network (default 127.0.0.0/8 and ::1)\n"
           "  --help               this text\n"
           "Flags override environment variables.\n",
           f);

@@ -16,6 +16,7 @@
 #define YH_CONFIG_USER_MAX 64
 #define YH_CONFIG_MAX_TURN 4
 #define YH_CONFIG_URL_MAX 256
+#define YH_CONFIG_MAX_TRUSTED 16
 
 typedef struct yh_config {
     uint16_t http_port;                  /* --http-port, YUNHUI_HTTP_PORT; 8080 */
@@ -59,6 +60,16 @@ typedef struct yh_config {
     int n_turn;
     char turn_secret[YH_CONFIG_KEY_MAX + 1];
     int64_t turn_ttl;
+    /* Signaling limits per client address (IPv4 address, IPv6 /64):
+     * --max-ws-per-ip (256) WebSocket connections at once, and
+     * --max-msgs-per-ip (1000) messages per second over all of them; 0 =
+     * no limit. --trusted-ip NET (repeatable, "IP" or "IP/PREFIX"; "none"
+     * for no network) is exempt from both; default 127.0.0.0/8 and ::1
+     * (a reverse proxy or a local load generator). */
+    int max_ws_per_ip;
+    int max_msgs_per_ip;
+    char trusted[YH_CONFIG_MAX_TRUSTED][YH_CONFIG_IP_MAX];
+    int n_trusted;
 } yh_config_t;
 
 /* Parses argv (argv[0] is the program) over `envp` (NULL-terminated

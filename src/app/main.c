@@ -174,6 +174,9 @@ static int start_http(app_t *a)
     int rc = 0;
     if (cfg->https_port && (rc = tls_files(cfg, cert, key, sizeof cert)))
         return rc;
+    const char *trusted[YH_CONFIG_MAX_TRUSTED];
+    for (int i = 0; i < cfg->n_trusted; i++)
+        trusted[i] = cfg->trusted[i];
     yh_http_config_t hcfg = {
         .bind_ip = cfg->http_bind,
         .port = cfg->http_port,
@@ -183,6 +186,11 @@ static int start_http(app_t *a)
         .ping_interval_s = 10,
         .idle_timeout_s = 30,
         .max_send_queue = 8u << 20,
+        /* 0 in the configuration means no limit: negative for http. */
+        .max_ws_per_ip = cfg->max_ws_per_ip ? cfg->max_ws_per_ip : -1,
+        .max_msgs_per_ip = cfg->max_msgs_per_ip ? cfg->max_msgs_per_ip : -1,
+        .trusted = trusted,
+        .n_trusted = cfg->n_trusted,
         .https = cfg->https_port != 0,
         .https_port = cfg->https_port,
         .tls_cert = cert,

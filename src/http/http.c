@@ -276,6 +276,11 @@ static void config_defaults(yh_http_t *h, const yh_http_config_t *cfg)
         h->cfg.idle_timeout_s = h->cfg.ping_interval_s;
     if (!h->cfg.max_send_queue)
         h->cfg.max_send_queue = YH_HTTP_DEF_SEND_QUEUE;
+    if (!h->cfg.max_ws_per_ip)
+        h->cfg.max_ws_per_ip = YH_HTTP_DEF_WS_PER_IP;
+    if (!h->cfg.max_msgs_per_ip)
+        h->cfg.max_msgs_per_ip = YH_HTTP_DEF_MSGS_PER_IP;
+    h->cfg.trusted = NULL; /* parsed into h->iplimit; not kept */
     snprintf(h->bind_ip, sizeof h->bind_ip, "%s", cfg->bind_ip ? cfg->bind_ip : "0.0.0.0");
     h->cfg.bind_ip = h->bind_ip;
 }
@@ -409,6 +414,17 @@ int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
     h->plain = (yh_http_listen_t){.h = h, .scheme = "http", .fd = -1};
     h->tls = (yh_http_listen_t){.h = h, .scheme = "https", .fd = -1};
     config_defaults(h, cfg);
+    yh_iplimit_config_t icfg = {
+        .max_conns = h->cfg.max_ws_per_ip,
+        .max_msgs_per_sec = h->cfg.max_msgs_per_ip,
+        .trusted = cfg->trusted,
+        .n_trusted = cfg->n_trusted,
+    };
+    if ((rc = yh_iplimit_init(&h->iplimit, &icfg)) < 0) {
+        YH_LOGE(MOD, "bad trusted network in the configuration");
+        goto fail;
+    }
+    rc = YH_ENOMEM;
     if (listener)
         h->l = *listener;
     char real[PATH_MAX];
@@ -485,6 +501,7 @@ void yh_http_destroy(yh_http_t *h)
     }
     listen_free_fd(&h->plain);
     listen_free_fd(&h->tls);
+    yh_iplimit_free(&h->iplimit);
     free(h->web_root);
     free(h->tls_cert);
     free(h->tls_key);

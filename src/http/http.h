@@ -41,6 +41,17 @@ typedef struct yh_http_config {
     int ping_interval_s;     /* 10 */
     int idle_timeout_s;      /* 30: nothing received => close */
     size_t max_send_queue;   /* bytes queued to one connection before it is dropped */
+    /* Per client address (IPv4 address, IPv6 /64), all its connections
+     * together: more than max_ws_per_ip connections at once => the new
+     * one gets an error, then close 1013; more than max_msgs_per_ip
+     * messages per second => error + close 1008 of the connection whose
+     * message overflowed. Negative: no limit. Addresses inside one of the
+     * `trusted` networks ("IP" or "IP/PREFIX", at most 16) are not
+     * limited by these two. */
+    int max_ws_per_ip;       /* 256 */
+    int max_msgs_per_ip;     /* 1000 */
+    const char *const *trusted;
+    int n_trusted;
     /* HTTPS + WSS on bind_ip too (the same routes), when `https` is set. */
     int https;
     uint16_t https_port;  /* 0 picks a free port (see yh_http_https_port) */
@@ -51,7 +62,8 @@ typedef struct yh_http_config {
 } yh_http_config_t;
 /* Numeric fields left 0 take the defaults in the comments (send queue:
  * 4 MiB); bind_ip NULL means "0.0.0.0". The listening sockets bind exactly
- * bind_ip (IPv4 or IPv6 literal). Strings are copied. */
+ * bind_ip (IPv4 or IPv6 literal). Strings are copied; a trusted network
+ * that does not parse fails yh_http_create with YH_EINVAL. */
 
 int yh_http_create(uv_loop_t *loop, const yh_http_config_t *cfg,
                    const yh_http_listener_t *listener, yh_http_t **out);

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "http/http.h"
+#include "http/iplimit.h"
 
 /* Defaults for configuration fields left 0. */
 #define YH_HTTP_DEF_MAX_MESSAGE 65536
@@ -20,6 +21,8 @@
 #define YH_HTTP_DEF_PING_S 10
 #define YH_HTTP_DEF_IDLE_S 30
 #define YH_HTTP_DEF_SEND_QUEUE (4u << 20)
+#define YH_HTTP_DEF_WS_PER_IP 256
+#define YH_HTTP_DEF_MSGS_PER_IP 1000
 
 /* The close reason text travels in a control frame: at most 125 bytes
  * including the 2-byte code (RFC 6455 section 5.5). */
@@ -46,6 +49,11 @@ struct yh_ws {
     /* Token bucket of whole messages, in millionths of a message. */
     uint64_t tokens;
     uint64_t tokens_at_us;
+    /* The per-address state this connection counts in (NULL: trusted). */
+    yh_ipslot_t *ipslot;
+    /* Over the per-address connection limit: told so and closed, never
+     * handed to the listener. */
+    int refused;
 
     /* Send queue, written one message per writeable callback. */
     yh_ws_msg_t *head, *tail;
@@ -95,6 +103,7 @@ struct yh_http {
 
     yh_ws_t *conns;
     int n_conns;
+    yh_iplimit_t iplimit;
 
     /* /api and /metrics (request.c) */
     struct lws_http_mount mount_api, mount_metrics;

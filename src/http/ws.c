@@ -4,11 +4,16 @@
  * bounded send queue. Limits follow docs/protocol.md "Transport": a frame
  * over max_message gets an error then close 1009, more than
  * max_msgs_per_sec messages an error then close 1008, binary frames an
- * error then close 1003 (RFC 6455 section 7.4.1).
+ * error then close 1003 (RFC 6455 section 7.4.1). Per client address
+ * (iplimit.h): a connection over max_ws_per_ip gets an error then close
+ * 1013 ("try again later") before the listener ever sees it, and the
+ * connection whose message overflows the address's max_msgs_per_ip an
+ * error then close 1008.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/clock.h"
 #include "base/err.h"
@@ -21,6 +26,8 @@
  * one big message does not pin memory for the connection's lifetime. */
 #define RX_KEEP 8192
 #define CLOSE_WAIT_S 5
+/* RFC 6455 section 7.4.2 registry (IANA): "Try Again Later". */
+#define CLOSE_TRY_AGAIN_LATER 1013
 /* The opcode lws_write uses internally for close frames: lws 4.1 keeps it
  * out of the public enum ("handled by lws_close_reason") but accepts it. */
 #define WRITE_CLOSE ((enum lws_write_protocol)4)
@@ -94,6 +101,26 @@ static void fail(yh_ws_t *ws, int close_code, const char *code, const char *mess
     begin_close(ws, close_code, code);
 }
 
+/* Counts the connection in its address's limits; over the connection
+ * limit it is refused: told why, closed, never shown to the listener. */
+static void ip_admit(yh_ws_t *ws)
+{
+    yh_http_t *h = ws->h;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = (int)lws_get_socket_fd(ws->wsi);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+        return; /* not an IP peer: nothing to count it under */
+    int rc = yh_iplimit_open(&h->iplimit, (struct sockaddr *)&ss, yh_now_us(), &ws->ipslot);
+    if (rc == YH_ELIMIT) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "more than %d connections from this address",
+                 h->cfg.max_ws_per_ip);
+        ws->refused = 1;
+        fail(ws, CLOSE_TRY_AGAIN_LATER, "too-many-connections", msg);
+    }
+}
+
 int yh__ws_established(yh_http_t *h, struct lws *wsi, yh_http_pss_t *pss)
 {
     yh_ws_t *ws = calloc(1, sizeof *ws);
@@ -112,7 +139,8 @@ int yh__ws_established(yh_http_t *h, struct lws *wsi, yh_http_pss_t *pss)
     h->n_conns++;
     pss->ws = ws;
     YH_LOGD(MOD, "%s: open (%d connections)", ws->peer_ip, h->n_conns);
-    if (h->l.ws_open)
+    ip_admit(ws);
+    if (!ws->refused && h->l.ws_open)
         h->l.ws_open(h->l.ctx, ws);
     return 0;
 }
@@ -204,6 +232,14 @@ int yh__ws_receive(yh_ws_t *ws, const void *in, size_t len)
         fail(ws, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate-limited", msg);
         return 0;
     }
+    if (!yh_iplimit_take(&ws->h->iplimit, ws->ipslot, yh_now_us())) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "more than %d messages per second from this address",
+                 ws->h->cfg.max_msgs_per_ip);
+        ws->rx_len = 0;
+        fail(ws, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate-limited", msg);
+        return 0;
+    }
     rx_deliver(ws);
     return 0;
 }
@@ -280,7 +316,9 @@ void yh__ws_closed(yh_http_pss_t *pss)
      * connection is marked dropped so nothing more is queued. */
     ws->dropped = 1;
     queue_free(ws);
-    if (h->l.ws_close)
+    yh_iplimit_close(&h->iplimit, ws->ipslot);
+    ws->ipslot = NULL;
+    if (!ws->refused && h->l.ws_close)
         h->l.ws_close(h->l.ctx, ws);
     queue_free(ws);
     free(ws->rx);

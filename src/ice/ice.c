@@ -46,6 +46,44 @@ int yh_ice_lite_init(yh_ice_lite_t *ice, const char *local_ufrag, const char *lo
     return 0;
 }
 
+int yh_ice_lite_restart(yh_ice_lite_t *ice, const char *local_ufrag, const char *local_pwd,
+                        const char *remote_ufrag)
+{
+    yh_ice_lite_t next;
+    if (ice == NULL)
+        return YH_EINVAL;
+    int rc = yh_ice_lite_init(&next, local_ufrag, local_pwd, remote_ufrag, ice->last_check_us);
+    if (rc < 0)
+        return rc;
+    /* Only the credentials change: the path, its nomination, consent and
+     * the replay history stay. */
+    memcpy(ice->local_ufrag, next.local_ufrag, sizeof ice->local_ufrag);
+    memcpy(ice->local_pwd, next.local_pwd, sizeof ice->local_pwd);
+    memcpy(ice->remote_ufrag, next.remote_ufrag, sizeof ice->remote_ufrag);
+    return 0;
+}
+
+/* Replay check: 1 when this transaction id was seen from another address
+ * (a replay), else 0, remembering it when it is new. */
+static int replayed(yh_ice_lite_t *ice, const yh_stun_msg_t *msg, const struct sockaddr *from)
+{
+    uint64_t h = yh_addr_hash(from);
+    unsigned n = ice->seen_next < YH_ICE_SEEN_TXIDS ? ice->seen_next : YH_ICE_SEEN_TXIDS;
+    for (unsigned i = 0; i < n; i++) {
+        if (memcmp(ice->seen_txid[i], msg->txid, 12) != 0)
+            continue;
+        if (ice->seen_from[i] == h)
+            return 0; /* a retransmission */
+        ice->replays++;
+        return 1;
+    }
+    /* A free-running count: it would take 2^32 checks to wrap. */
+    unsigned slot = ice->seen_next++ % YH_ICE_SEEN_TXIDS;
+    memcpy(ice->seen_txid[slot], msg->txid, 12);
+    ice->seen_from[slot] = h;
+    return 0;
+}
+
 /* USERNAME of a request to us is "our_ufrag:their_ufrag" (RFC 8445 7.2.2);
  * their part is checked only once we know it from the offer. */
 static int username_ok(const yh_ice_lite_t *ice, const yh_stun_msg_t *msg)
@@ -125,6 +163,10 @@ int yh_ice_lite_handle_request(yh_ice_lite_t *ice, const uint8_t *buf, size_t le
     rc = yh_stun_check_integrity(buf, len, msg, ice->local_pwd, strlen(ice->local_pwd));
     if (rc < 0)
         return rc == YH_ENOTFOUND ? YH_EINTEGRITY : rc;
+    /* Only authenticated requests enter the history, so junk cannot push
+     * real ones out of it. */
+    if (replayed(ice, msg, from))
+        return YH_EEXISTS;
 
     if (msg->has_unknown_required) {
         n = respond_error(ice, msg, 420, "Unknown Attribute", resp, resp_cap);

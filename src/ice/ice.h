@@ -17,6 +17,8 @@
 #define YH_ICE_UFRAG_MAX 256
 #define YH_ICE_PWD_MAX 256
 #define YH_ICE_CONSENT_TIMEOUT_US (30u * 1000000u)
+/* Transaction ids remembered against replays (see handle_request). */
+#define YH_ICE_SEEN_TXIDS 32
 
 typedef struct yh_ice_lite {
     char local_ufrag[YH_ICE_UFRAG_MAX + 1];
@@ -28,6 +30,12 @@ typedef struct yh_ice_lite {
     int has_selected;
     int nominated;
     uint64_t last_check_us; /* last authenticated request: consent */
+    /* The last YH_ICE_SEEN_TXIDS authenticated requests: transaction id
+     * and a hash of the address it came from (a ring). */
+    uint8_t seen_txid[YH_ICE_SEEN_TXIDS][12];
+    uint64_t seen_from[YH_ICE_SEEN_TXIDS];
+    unsigned seen_next;
+    uint64_t replays; /* requests dropped as replays */
 } yh_ice_lite_t;
 
 enum {
@@ -40,9 +48,23 @@ enum {
 int yh_ice_lite_init(yh_ice_lite_t *ice, const char *local_ufrag, const char *local_pwd,
                      const char *remote_ufrag, uint64_t now_us);
 
+/* ICE restart (RFC 8445 section 9): new local and remote credentials
+ * from a new offer/answer exchange. Requests with the old ones no longer
+ * authenticate; the selected address and consent are kept, so media goes
+ * on flowing on the old path until a check with the new credentials
+ * nominates a (possibly new) one. `remote_ufrag` "" leaves the remote
+ * part unchecked until a later call gives it. YH_EINVAL as init. */
+int yh_ice_lite_restart(yh_ice_lite_t *ice, const char *local_ufrag, const char *local_pwd,
+                        const char *remote_ufrag);
+
 /* Handles a parsed binding request from `from`. Checks USERNAME, MESSAGE-
  * INTEGRITY (YH_EINTEGRITY, no response written then: RFC 8445 7.3 says
  * drop silently) and writes the success response into `resp`.
+ * A request whose transaction id was already seen from another address
+ * is a replay of a captured check (MESSAGE-INTEGRITY does not cover the
+ * source address): dropped with YH_EEXISTS, nothing answered or moved.
+ * The same id from the same address is a retransmission and is answered
+ * (RFC 5389 section 7.3.1).
  * Returns the response length (> 0) or YH_E*; sets *result. */
 int yh_ice_lite_handle_request(yh_ice_lite_t *ice, const uint8_t *buf, size_t len,
                                const yh_stun_msg_t *msg, const struct sockaddr *from,

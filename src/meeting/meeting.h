@@ -32,6 +32,8 @@
 #define YH_MEETING_TOKEN_LEN 24 /* resume token characters */
 #define YH_MEETING_ICE_UFRAG_LEN 8
 #define YH_MEETING_ICE_PWD_LEN 24
+/* A client's ice-ufrag / ice-pwd: at most 256 characters (RFC 8839 5.4). */
+#define YH_MEETING_ICE_REMOTE_MAX 256
 
 typedef enum yh_role {
     YH_ROLE_HOST = 0,
@@ -140,6 +142,10 @@ struct yh_participant {
     char pub_ufrag[YH_MEETING_ICE_UFRAG_LEN + 1];
     char pub_pwd[YH_MEETING_ICE_PWD_LEN + 1];
     uint64_t pub_session, pub_version;
+    /* The client's ICE credentials in its last offer: new ones on the
+     * same transport are an ICE restart (RFC 8839 section 4.4.1.1.1). */
+    char pub_remote_ufrag[YH_MEETING_ICE_REMOTE_MAX + 1];
+    char pub_remote_pwd[YH_MEETING_ICE_REMOTE_MAX + 1];
     yh_meeting_track_t *tracks; /* in publishing order */
 
     /* Subscriber connection (server offers). */
@@ -151,6 +157,11 @@ struct yh_participant {
     size_t n_slots;
     uint8_t offer_outstanding; /* an offer was sent, no answer yet */
     uint8_t sub_dirty;         /* the wanted state changed since */
+    /* ICE restart of the subscriber transport (restart-ice): 1 asked for
+     * (new local credentials, an offer is due), 2 in the outstanding
+     * offer. The client's credentials in its last answer: */
+    uint8_t sub_restart;
+    char sub_remote_ufrag[YH_MEETING_ICE_REMOTE_MAX + 1];
 
     yh_participant_t *prev, *next;
 };

@@ -18,6 +18,7 @@
 typedef enum {
     CMD_TRANSPORT_ADD,
     CMD_TRANSPORT_REMOVE,
+    CMD_TRANSPORT_ICE,
     CMD_TRACK_ADD,
     CMD_TRACK_REMOVE,
     CMD_TRACK_MUTE,
@@ -228,6 +229,26 @@ static void transport_add(yh_worker_t *w, const yh_sfu_transport_params_t *p)
     yh_vec_push(&w->tp_list, tp);
 }
 
+static void transport_restart_ice(yh_worker_t *w, const yh_sfu_transport_params_t *p)
+{
+    yh_tp_t *tp = yh_map_get(&w->tps, p->id);
+    if (!tp)
+        return;
+    if (yh_transport_ice_restart(tp->t, p->local_ufrag, p->local_pwd, p->remote_ufrag) < 0) {
+        YH_LOGW("sfu", "transport %u: ICE restart with bad credentials", p->id);
+        return;
+    }
+    /* Binding requests find the transport by its local ufrag. */
+    if (yh_map_get(&w->by_ufrag, tp->ufrag_key) == tp)
+        yh_map_del(&w->by_ufrag, tp->ufrag_key);
+    snprintf(tp->p.local_ufrag, sizeof tp->p.local_ufrag, "%s", p->local_ufrag);
+    snprintf(tp->p.local_pwd, sizeof tp->p.local_pwd, "%s", p->local_pwd);
+    snprintf(tp->p.remote_ufrag, sizeof tp->p.remote_ufrag, "%s", p->remote_ufrag);
+    tp->ufrag_key = yh_map_hash_str(tp->p.local_ufrag);
+    yh_map_put(&w->by_ufrag, tp->ufrag_key, tp);
+    YH_LOGI("sfu", "transport %u: ICE restart", p->id);
+}
+
 static void transport_free(yh_worker_t *w, yh_tp_t *tp)
 {
     yh_map_del(&w->tps, tp->p.id);
@@ -385,6 +406,9 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
     case CMD_TRANSPORT_REMOVE:
         if ((obj = yh_map_get(&w->tps, c->id)))
             transport_free(w, obj);
+        break;
+    case CMD_TRANSPORT_ICE:
+        transport_restart_ice(w, &c->u.tp);
         break;
     case CMD_TRACK_ADD:
         track_add(w, &c->u.track);
@@ -621,6 +645,15 @@ uint16_t yh_sfu_port(const yh_sfu_t *s)
 int yh_sfu_transport_add(yh_sfu_t *s, const yh_sfu_transport_params_t *p)
 {
     cmd_t *c = cmd_new(CMD_TRANSPORT_ADD, p->id);
+    if (!c)
+        return YH_ENOMEM;
+    c->u.tp = *p;
+    return push(s, c);
+}
+
+int yh_sfu_transport_restart_ice(yh_sfu_t *s, const yh_sfu_transport_params_t *p)
+{
+    cmd_t *c = cmd_new(CMD_TRANSPORT_ICE, p->id);
     if (!c)
         return YH_ENOMEM;
     c->u.tp = *p;

@@ -98,6 +98,12 @@ typedef struct yh_sfu_transport_params {
 } yh_sfu_transport_params_t;
 
 int yh_sfu_transport_add(yh_sfu_t *s, const yh_sfu_transport_params_t *p);
+/* ICE restart of transport `p->id`: its new local_ufrag, local_pwd and
+ * remote_ufrag ("" while the remote side is not known yet) replace the
+ * old ones; DTLS, SRTP, tracks, subscriptions and the current path stay
+ * (the path moves when a check with the new credentials nominates
+ * another). Other fields of `p` are ignored. */
+int yh_sfu_transport_restart_ice(yh_sfu_t *s, const yh_sfu_transport_params_t *p);
 /* Closes the transport at once (DTLS close_notify sent); its tracks and
  * subscriptions must be removed by the caller before or after. */
 int yh_sfu_transport_remove(yh_sfu_t *s, uint32_t id);

@@ -147,6 +147,12 @@ static int h_answer(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, 
     return yh_sig_media_answer(s, c->p, r, err);
 }
 
+static int h_restart_ice(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r,
+                         json_t **reply, yh_sig_err_t *err)
+{
+    return yh_sig_media_restart_ice(s, c->p, err);
+}
+
 /* ICE-lite: the server never needs the client's candidates. */
 static int h_ignore(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, json_t **reply,
                     yh_sig_err_t *err)
@@ -277,6 +283,7 @@ static const struct {
     [YH_SIG_CHAT] = {h_chat, ADMITTED},
     [YH_SIG_LEAVE] = {h_leave, JOINED_OR_WAITING},
     [YH_SIG_MODERATE] = {h_moderate, ADMITTED},
+    [YH_SIG_RESTART_ICE] = {h_restart_ice, ADMITTED},
 };
 
 void yh_sig_meeting_done(yh_signal_t *s, yh_meeting_t *m)

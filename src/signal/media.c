@@ -317,6 +317,23 @@ static int screen_busy(const yh_participant_t *p, const yh_sdp_pub_t *pub, const
     return 0;
 }
 
+/* The answer to the parsed offer in s->sdp with our `ufrag`/`pwd`. */
+static int pub_answer(yh_signal_t *s, yh_participant_t *p, const char *ufrag, const char *pwd,
+                      yh_sig_err_t *err)
+{
+    char why[SDP_ERR] = "";
+    yh_sdp_local_t local;
+    yh_sig_local_params(s, ufrag, pwd, p->pub_session, &local);
+    int rc = yh_sdp_pub_answer(s->sdp, &local, p->pub_version + 1, s->pub, s->buf,
+                               YH_SIGNAL_SDP_BUF, why, sizeof why);
+    if (rc < 0) {
+        if (rc == YH_ENOSPACE)
+            snprintf(why, sizeof why, "answer too large");
+        snprintf(err->message, sizeof err->message, "unsupported SDP: %s", why);
+    }
+    return rc;
+}
+
 int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t *r, json_t **reply,
                          yh_sig_err_t *err)
 {
@@ -327,22 +344,24 @@ int yh_sig_media_publish(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t
         snprintf(err->message, sizeof err->message, "bad SDP: %s", why);
         return rc;
     }
-    yh_sdp_local_t local;
-    yh_sig_local_params(s, p->pub_ufrag, p->pub_pwd, p->pub_session, &local);
-    rc = yh_sdp_pub_answer(s->sdp, &local, p->pub_version + 1, s->pub, s->buf, YH_SIGNAL_SDP_BUF,
-                           why, sizeof why);
-    if (rc < 0) {
-        if (rc == YH_ENOSPACE)
-            snprintf(why, sizeof why, "answer too large");
-        snprintf(err->message, sizeof err->message, "unsupported SDP: %s", why);
+    char ufrag[YH_MEETING_ICE_UFRAG_LEN + 1], pwd[YH_MEETING_ICE_PWD_LEN + 1];
+    memcpy(ufrag, p->pub_ufrag, sizeof ufrag);
+    memcpy(pwd, p->pub_pwd, sizeof pwd);
+    if ((rc = pub_answer(s, p, ufrag, pwd, err)) < 0)
         return rc;
-    }
+    /* An ICE restart is answered with new credentials of ours as well
+     * (RFC 8839 section 4.4.1.1.2). */
+    if (yh_sig_pub_is_restart(p, s->pub) &&
+        ((rc = yh_sig_ice_credentials(ufrag, pwd)) < 0 ||
+         (rc = pub_answer(s, p, ufrag, pwd, err)) < 0))
+        return rc;
     if (screen_busy(p, s->pub, r)) {
         err->code = "busy";
         snprintf(err->message, sizeof err->message, "someone else is sharing a screen");
         return YH_EEXISTS;
     }
     p->pub_version++;
+    yh_sig_pub_accepted(s, p, s->pub, ufrag, pwd);
     if (!p->pub_transport && (rc = pub_transport_create(s, p, s->pub)) < 0) {
         err->code = "internal";
         snprintf(err->message, sizeof err->message, "media plane: %s", yh_strerror(rc));

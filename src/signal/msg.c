@@ -409,6 +409,7 @@ static const struct {
     [YH_SIG_CHAT] = {"chat", parse_chat},
     [YH_SIG_LEAVE] = {"leave", parse_nothing},
     [YH_SIG_MODERATE] = {"moderate", parse_moderate},
+    [YH_SIG_RESTART_ICE] = {"restart-ice", parse_nothing},
 };
 
 const char *yh_sig_type_name(yh_sig_type_t t)

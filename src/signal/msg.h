@@ -28,6 +28,7 @@ typedef enum yh_sig_type {
     YH_SIG_CHAT,
     YH_SIG_LEAVE,
     YH_SIG_MODERATE,
+    YH_SIG_RESTART_ICE,
     YH_SIG__COUNT
 } yh_sig_type_t;
 

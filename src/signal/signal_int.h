@@ -135,6 +135,26 @@ void yh_sig_media_priorities(yh_signal_t *s, yh_meeting_t *m);
 void yh_sig_media_transport_lost(yh_signal_t *s, uint32_t transport, const char *reason);
 int yh_sig_media_set_muted(yh_signal_t *s, yh_meeting_track_t *t, int muted);
 
+/* ---- restart.c: ICE restart of a media connection ------------------------ */
+/* 1 when `pub` (a parsed offer) changes the ICE credentials of p's
+ * existing publish connection. */
+int yh_sig_pub_is_restart(const yh_participant_t *p, const yh_sdp_pub_t *pub);
+/* Fresh server credentials (ufrag: YH_MEETING_ICE_UFRAG_LEN + 1 bytes,
+ * pwd: YH_MEETING_ICE_PWD_LEN + 1). */
+int yh_sig_ice_credentials(char *ufrag, char *pwd);
+/* A publish offer was answered with local `ufrag`/`pwd`: records both
+ * sides' credentials and, on a restart, gives them to the media plane. */
+void yh_sig_pub_accepted(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_t *pub,
+                         const char *ufrag, const char *pwd);
+/* restart-ice: new subscriber credentials for the next offer. */
+int yh_sig_media_restart_ice(yh_signal_t *s, yh_participant_t *p, yh_sig_err_t *err);
+/* Before a subscriber offer is written: a restart asked for gets new
+ * local credentials now. 0 or YH_E*. */
+int yh_sig_sub_offering(yh_participant_t *p);
+/* A subscriber offer went out / its answer was accepted. */
+void yh_sig_sub_offered(yh_signal_t *s, yh_participant_t *p);
+void yh_sig_sub_answered(yh_signal_t *s, yh_participant_t *p, const yh_sdp_sub_answer_t *a);
+
 /* audioMuted/videoMuted follow the microphone and camera tracks (muted
  * when there is none or it is muted); participant-updated goes to everyone
  * when they change. */

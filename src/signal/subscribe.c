@@ -81,10 +81,11 @@ static json_t *offer_tracks(const yh_participant_t *p)
 static void send_offer(yh_signal_t *s, yh_participant_t *p)
 {
     yh_meeting_slots_plan(p);
-    if (!yh_meeting_slots_changed(p))
+    /* A restart needs an offer even when no track changed. */
+    if (!yh_meeting_slots_changed(p) && p->sub_restart != 1)
         return;
     size_t n = build_slots(s, p, 0);
-    if (n == 0)
+    if (n == 0 || yh_sig_sub_offering(p) < 0)
         return;
     yh_sdp_local_t local;
     yh_sig_local_params(s, p->sub_ufrag, p->sub_pwd, p->sub_session, &local);
@@ -100,6 +101,7 @@ static void send_offer(yh_signal_t *s, yh_participant_t *p)
     yh_sig_send(yh_sig_conn_of(p), msg);
     yh_meeting_slots_mark_offered(p);
     p->offer_outstanding = 1;
+    yh_sig_sub_offered(s, p);
 }
 
 void yh_sig_media_flush(yh_signal_t *s, yh_meeting_t *m)
@@ -190,6 +192,7 @@ int yh_sig_media_answer(yh_signal_t *s, yh_participant_t *p, const yh_sig_req_t 
         return rc;
     }
     p->offer_outstanding = 0;
+    yh_sig_sub_answered(s, p, s->sub_answer);
     if (!p->sub_transport && (rc = sub_transport_create(s, p, s->sub_answer)) < 0) {
         err->code = "internal";
         snprintf(err->message, sizeof err->message, "media plane: %s", yh_strerror(rc));

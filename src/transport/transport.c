@@ -99,6 +99,12 @@ int yh_transport_handle_stun(yh_transport_t *t, const uint8_t *buf, size_t len,
     return n;
 }
 
+int yh_transport_ice_restart(yh_transport_t *t, const char *local_ufrag, const char *local_pwd,
+                             const char *remote_ufrag)
+{
+    return yh_ice_lite_restart(&t->ice, local_ufrag, local_pwd, remote_ufrag);
+}
+
 int yh_transport_handle_dtls(yh_transport_t *t, const uint8_t *buf, size_t len)
 {
     if (t->state == YH_TRANSPORT_FAILED)

@@ -63,6 +63,10 @@ void yh_transport_destroy(yh_transport_t *t);
 int yh_transport_handle_stun(yh_transport_t *t, const uint8_t *buf, size_t len,
                              const yh_stun_msg_t *msg, const struct sockaddr *from,
                              uint64_t now_us, uint8_t *resp, size_t cap, int *moved);
+/* ICE restart: new credentials (yh_ice_lite_restart); DTLS, SRTP and the
+ * selected address are kept. */
+int yh_transport_ice_restart(yh_transport_t *t, const char *local_ufrag, const char *local_pwd,
+                             const char *remote_ufrag);
 int yh_transport_handle_dtls(yh_transport_t *t, const uint8_t *buf, size_t len);
 /* The peer sent media or RTCP that authenticated with the exported keys,
  * so it finished the handshake (RFC 5764 section 4.1: a peer only has

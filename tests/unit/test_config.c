@@ -171,6 +171,38 @@ static void test_https_turn(void **state)
     assert_int_equal(parse(&c, ARGC(bad_ttl), bad_ttl, NULL), YH_EINVAL);
 }
 
+static void test_signaling_limits(void **state)
+{
+    char *argv0[] = {"yunhui"};
+    yh_config_t c;
+    assert_int_equal(parse(&c, ARGC(argv0), argv0, NULL), 0);
+    assert_int_equal(c.max_ws_per_ip, 256);
+    assert_int_equal(c.max_msgs_per_ip, 1000);
+    assert_int_equal(c.n_trusted, 2);
+    assert_string_equal(c.trusted[0], "127.0.0.0/8");
+    assert_string_equal(c.trusted[1], "::1");
+
+    /* A --trusted-ip replaces the defaults; "none" leaves no network. */
+    char *argv[] = {"yunhui",     "--max-ws-per-ip", "8",          "--max-msgs-per-ip=0",
+                    "--trusted-ip", "198.18.0.1",    "--trusted-ip", "2001:db8::/32"};
+    assert_int_equal(parse(&c, ARGC(argv), argv, NULL), 0);
+    assert_int_equal(c.max_ws_per_ip, 8);
+    assert_int_equal(c.max_msgs_per_ip, 0);
+    assert_int_equal(c.n_trusted, 2);
+    assert_string_equal(c.trusted[0], "198.18.0.1");
+    assert_string_equal(c.trusted[1], "2001:db8::/32");
+    char *none[] = {"yunhui", "--trusted-ip", "none"};
+    assert_int_equal(parse(&c, ARGC(none), none, NULL), 0);
+    assert_int_equal(c.n_trusted, 0);
+
+    char *bad[][3] = {{"yunhui", "--trusted-ip", "127.0.0.0/33"},
+                      {"yunhui", "--trusted-ip", "localhost"},
+                      {"yunhui", "--max-ws-per-ip", "-1"},
+                      {"yunhui", "--max-msgs-per-ip", "many"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(parse(&c, 3, bad[i], NULL), YH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_flags_win),       cmocka_unit_test(test_help),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_announce_limit),
         cmocka_unit_test(test_bad_environment), cmocka_unit_test(test_https_turn),
+        cmocka_unit_test(test_signaling_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

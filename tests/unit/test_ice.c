@@ -24,7 +24,10 @@
 #define USERNAME SERVER_UFRAG ":" CLIENT_UFRAG
 #define SEC 1000000ull
 
-static const uint8_t txid[12] = {0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+/* Each check is a new transaction, as a client sends it: the last byte
+ * counts. The transaction of the last check handled, for responses. */
+static uint8_t txid[12] = {0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+static uint8_t handled_txid[12];
 
 typedef struct {
     uint8_t req[512];
@@ -35,6 +38,7 @@ typedef struct {
 /* A connectivity check as a controlling browser sends it. */
 static void make_check(check_t *c, const char *username, const char *pwd, int use_candidate)
 {
+    txid[11]++;
     c->req_len = yh_stun_build_binding_request(c->req, sizeof c->req, txid, username, pwd,
                                                0x6e7f1eff, 1, 0x1122334455667788ull, use_candidate);
     assert_true(c->req_len > 0);
@@ -51,6 +55,7 @@ static struct sockaddr_storage addr(const char *ip, uint16_t port)
 static int handle(yh_ice_lite_t *ice, const check_t *c, const struct sockaddr_storage *from,
                   uint64_t now, uint8_t *resp, size_t cap, int *result)
 {
+    memcpy(handled_txid, c->msg.txid, 12);
     return yh_ice_lite_handle_request(ice, c->req, (size_t)c->req_len, &c->msg,
                                       (const struct sockaddr *)from, now, resp, cap, result);
 }
@@ -64,7 +69,7 @@ static void check_success(const uint8_t *resp, int n, const struct sockaddr_stor
     assert_true(n > 0);
     assert_int_equal(yh_stun_parse(resp, (size_t)n, &m), n);
     assert_int_equal(m.type, YH_STUN_BINDING_SUCCESS);
-    assert_memory_equal(m.txid, txid, 12);
+    assert_memory_equal(m.txid, handled_txid, 12);
     assert_true(m.has_xor_mapped);
     assert_true(
         yh_addr_equal((const struct sockaddr *)&m.xor_mapped, (const struct sockaddr *)from));
@@ -102,6 +107,7 @@ static void test_valid_request_answered(void **state)
 
     /* A check from another address before nomination does not move it. */
     struct sockaddr_storage other = addr("198.51.100.7", 40000);
+    make_check(&c, USERNAME, SERVER_PWD, 0);
     n = handle(&ice, &c, &other, 4 * SEC, resp, sizeof resp, &result);
     check_success(resp, n, &other);
     assert_int_equal(result, YH_ICE_RESULT_NONE);
@@ -218,6 +224,7 @@ static void test_use_candidate_moves_selected(void **state)
     assert_int_equal(result, YH_ICE_RESULT_NONE);
 
     /* A plain check from elsewhere after nomination does not move it. */
+    make_check(&plain, USERNAME, SERVER_PWD, 0);
     n = handle(&ice, &plain, &c, 4 * SEC, resp, sizeof resp, &result);
     check_success(resp, n, &c);
     assert_int_equal(result, YH_ICE_RESULT_NONE);
@@ -226,6 +233,7 @@ static void test_use_candidate_moves_selected(void **state)
     /* The client moved (new network, same credentials): it nominates the
      * new address and media follows. A different port alone is a move. */
     struct sockaddr_storage b2 = addr("198.51.100.20", 50099);
+    make_check(&nominate, USERNAME, SERVER_PWD, 1);
     n = handle(&ice, &nominate, &b2, 5 * SEC, resp, sizeof resp, &result);
     check_success(resp, n, &b2);
     assert_int_equal(result, YH_ICE_RESULT_SELECTED);
@@ -236,6 +244,104 @@ static void test_use_candidate_moves_selected(void **state)
     make_check(&forged, USERNAME, "guessedPassword", 1);
     assert_int_equal(handle(&ice, &forged, &c, 6 * SEC, resp, sizeof resp, &result), YH_EINTEGRITY);
     assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&b2));
+}
+
+/* A captured check replayed from another address (MESSAGE-INTEGRITY does
+ * not cover the source) must not steal the media path. */
+static void test_replayed_check_dropped(void **state)
+{
+    yh_ice_lite_t ice;
+    check_t nominate;
+    uint8_t resp[256];
+    int result, n;
+    struct sockaddr_storage a = addr("192.0.2.10", 50000), x = addr("203.0.113.66", 6666);
+
+    assert_int_equal(yh_ice_lite_init(&ice, SERVER_UFRAG, SERVER_PWD, CLIENT_UFRAG, 0), 0);
+    make_check(&nominate, USERNAME, SERVER_PWD, 1);
+    n = handle(&ice, &nominate, &a, 1 * SEC, resp, sizeof resp, &result);
+    check_success(resp, n, &a);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&a));
+
+    /* The same bytes from elsewhere: dropped, unanswered, nothing moves,
+     * and it is no consent either. */
+    memset(resp, 0xAA, sizeof resp);
+    assert_int_equal(handle(&ice, &nominate, &x, 2 * SEC, resp, sizeof resp, &result), YH_EEXISTS);
+    assert_int_equal(result, YH_ICE_RESULT_NONE);
+    assert_int_equal(resp[0], 0xAA);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&a));
+    assert_true(ice.last_check_us == 1 * SEC);
+    assert_true(ice.replays == 1);
+    /* From its own address it is a retransmission: answered. */
+    n = handle(&ice, &nominate, &a, 3 * SEC, resp, sizeof resp, &result);
+    check_success(resp, n, &a);
+    assert_int_equal(result, YH_ICE_RESULT_NONE);
+
+    /* An old check, many transactions back, is still known. */
+    check_t old = nominate, later;
+    for (int i = 0; i < YH_ICE_SEEN_TXIDS - 2; i++) {
+        make_check(&later, USERNAME, SERVER_PWD, 0);
+        assert_true(handle(&ice, &later, &a, 4 * SEC, resp, sizeof resp, &result) > 0);
+    }
+    assert_int_equal(handle(&ice, &old, &x, 5 * SEC, resp, sizeof resp, &result), YH_EEXISTS);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&a));
+
+    /* A new transaction from the new address is a real move (mobility). */
+    make_check(&nominate, USERNAME, SERVER_PWD, 1);
+    n = handle(&ice, &nominate, &x, 6 * SEC, resp, sizeof resp, &result);
+    check_success(resp, n, &x);
+    assert_int_equal(result, YH_ICE_RESULT_SELECTED);
+}
+
+/* ICE restart: new credentials on both sides; the path and consent stay
+ * until a check with the new ones nominates a new path. */
+static void test_restart_switches_credentials(void **state)
+{
+    yh_ice_lite_t ice;
+    check_t c;
+    uint8_t resp[256];
+    int result, n;
+    struct sockaddr_storage a = addr("192.0.2.10", 50000), b = addr("192.0.2.10", 50123);
+
+    assert_int_equal(yh_ice_lite_init(&ice, SERVER_UFRAG, SERVER_PWD, CLIENT_UFRAG, 0), 0);
+    make_check(&c, USERNAME, SERVER_PWD, 1);
+    check_success(resp, handle(&ice, &c, &a, 1 * SEC, resp, sizeof resp, &result), &a);
+
+    /* Bad credentials leave the agent as it was. */
+    assert_int_equal(yh_ice_lite_restart(&ice, "new:U", "newServerPasswordOf22c", ""), YH_EINVAL);
+    assert_int_equal(yh_ice_lite_restart(&ice, "", "newServerPasswordOf22c", ""), YH_EINVAL);
+    assert_int_equal(yh_ice_lite_restart(NULL, "newU", "newServerPasswordOf22c", ""), YH_EINVAL);
+    make_check(&c, USERNAME, SERVER_PWD, 0);
+    check_success(resp, handle(&ice, &c, &a, 2 * SEC, resp, sizeof resp, &result), &a);
+
+    /* The server's answer carried new credentials; the client's are not
+     * known yet (subscriber restart: they come with its answer). */
+    assert_int_equal(yh_ice_lite_restart(&ice, "newU", "newServerPasswordOf22c", ""), 0);
+    assert_true(ice.has_selected && ice.nominated);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&a));
+    assert_true(ice.last_check_us == 2 * SEC);
+    /* Old credentials no longer authenticate. */
+    make_check(&c, USERNAME, SERVER_PWD, 1);
+    assert_int_equal(handle(&ice, &c, &b, 3 * SEC, resp, sizeof resp, &result), YH_EINTEGRITY);
+    make_check(&c, "newU:" CLIENT_UFRAG, SERVER_PWD, 1);
+    assert_int_equal(handle(&ice, &c, &b, 3 * SEC, resp, sizeof resp, &result), YH_EINTEGRITY);
+    /* A plain check with the new ones keeps the old path. */
+    make_check(&c, "newU:cli2", "newServerPasswordOf22c", 0);
+    n = handle(&ice, &c, &b, 4 * SEC, resp, sizeof resp, &result);
+    assert_true(n > 0);
+    assert_int_equal(result, YH_ICE_RESULT_NONE);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&a));
+    assert_true(ice.last_check_us == 4 * SEC);
+
+    /* Once the client's ufrag is known, only it matches; its nomination
+     * from the new address moves the path there. */
+    assert_int_equal(yh_ice_lite_restart(&ice, "newU", "newServerPasswordOf22c", "cli2"), 0);
+    make_check(&c, "newU:cli3", "newServerPasswordOf22c", 1);
+    assert_int_equal(handle(&ice, &c, &b, 5 * SEC, resp, sizeof resp, &result), YH_EINTEGRITY);
+    make_check(&c, "newU:cli2", "newServerPasswordOf22c", 1);
+    n = handle(&ice, &c, &b, 5 * SEC, resp, sizeof resp, &result);
+    assert_true(n > 0);
+    assert_int_equal(result, YH_ICE_RESULT_SELECTED);
+    assert_true(yh_addr_equal((struct sockaddr *)&ice.selected, (struct sockaddr *)&b));
 }
 
 static void test_consent_expiry(void **state)
@@ -436,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_wrong_password),
         cmocka_unit_test(test_wrong_ufrag),
         cmocka_unit_test(test_use_candidate_moves_selected),
+        cmocka_unit_test(test_replayed_check_dropped),
+        cmocka_unit_test(test_restart_switches_credentials),
         cmocka_unit_test(test_consent_expiry),
         cmocka_unit_test(test_not_a_request),
         cmocka_unit_test(test_missing_username_or_integrity),

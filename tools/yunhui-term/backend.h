@@ -99,6 +99,10 @@ typedef struct yt_backend_ops {
     /* Sending m-sections: audio is the microphone, video the camera. */
     int (*publish)(yt_backend_t *b, const char *offer_sdp);
     int (*answer)(yt_backend_t *b, const char *answer_sdp);
+    /* Asks for an ICE restart of the subscribe connection: a new offer
+     * with new server credentials follows as sub_offer(). NULL when the
+     * server kind has no such request. */
+    int (*restart_ice)(yt_backend_t *b);
     int (*leave)(yt_backend_t *b);
     void (*destroy)(yt_backend_t *b);
 } yt_backend_ops_t;

@@ -13,7 +13,7 @@
 
 #define MAX_OFFER_TRACKS 64
 
-enum { REQ_JOIN = 1, REQ_PUBLISH, REQ_LEAVE, REQ_ANSWER, REQ_FIRST_FREE };
+enum { REQ_JOIN = 1, REQ_PUBLISH, REQ_LEAVE, REQ_ANSWER, REQ_RESTART_ICE, REQ_FIRST_FREE };
 
 struct yt_backend {
     yt_backend_config_t cfg;
@@ -302,6 +302,11 @@ static int answer(yt_backend_t *b, const char *answer_sdp)
         b, json_pack("{s:s, s:i, s:s}", "type", "answer", "id", REQ_ANSWER, "sdp", answer_sdp));
 }
 
+static int restart_ice(yt_backend_t *b)
+{
+    return send_msg(b, json_pack("{s:s, s:i}", "type", "restart-ice", "id", REQ_RESTART_ICE));
+}
+
 static void on_defer(uv_timer_t *t)
 {
     emit_closed(t->data);
@@ -345,6 +350,7 @@ const yt_backend_ops_t yt_backend_yunhui = {
     .join = join,
     .publish = publish,
     .answer = answer,
+    .restart_ice = restart_ice,
     .leave = leave,
     .destroy = destroy,
 };

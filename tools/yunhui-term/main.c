@@ -50,6 +50,17 @@ static const char usage[] =
     "  --fps N               video frame rate (default 30, 1..60)\n"
     "  --video-kbps N        VP8 target bitrate (default 1000)\n"
     "  --audio-kbps N        Opus bitrate (default 32)\n"
+    "  --stats-file FILE     append the --json report as one line every second\n"
+    "\n"
+    "Test options (single mode; for tests of the server, not for meetings):\n"
+    "  --test-ssrc N         send video with SSRC N (e.g. another participant's)\n"
+    "  --test-bad-fingerprint  put a DTLS fingerprint in our SDP that is not our\n"
+    "                        certificate's (the server must refuse the connection)\n"
+    "  --test-rebind SECONDS move both connections to new local UDP ports (a new\n"
+    "                        5-tuple) that many seconds after the start\n"
+    "  --test-ice-restart    with --test-rebind: restart ICE too (new credentials)\n"
+    "  --test-replay-check SECONDS  replay our last nominating ICE check from\n"
+    "                        another port at that time (a captured check)\n"
     "\n"
     "Load mode (--load): many participants in one process on one event loop;\n"
     "every publisher sends the same pre-encoded frames (each with its own SSRCs,\n"
@@ -93,6 +104,12 @@ enum {
     OPT_RAMP,
     OPT_TARGET,
     OPT_JANUS_URL,
+    OPT_STATS_FILE,
+    OPT_TEST_SSRC,
+    OPT_TEST_BAD_FP,
+    OPT_TEST_REBIND,
+    OPT_TEST_ICE_RESTART,
+    OPT_TEST_REPLAY,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -123,6 +140,12 @@ static const struct option longopts[] = {
     {"ramp", required_argument, NULL, OPT_RAMP},
     {"target", required_argument, NULL, OPT_TARGET},
     {"janus-url", required_argument, NULL, OPT_JANUS_URL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"test-ssrc", required_argument, NULL, OPT_TEST_SSRC},
+    {"test-bad-fingerprint", no_argument, NULL, OPT_TEST_BAD_FP},
+    {"test-rebind", required_argument, NULL, OPT_TEST_REBIND},
+    {"test-ice-restart", no_argument, NULL, OPT_TEST_ICE_RESTART},
+    {"test-replay-check", required_argument, NULL, OPT_TEST_REPLAY},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -188,6 +211,11 @@ static int set_number(yt_options_t *o, int opt, const char *arg)
         {OPT_SUBSCRIBERS, "--subscribers", 0, YT_MAX_PARTICIPANTS,
          offsetof(yt_options_t, subscribers)},
         {OPT_MEETINGS, "--meetings", 1, YT_MAX_MEETINGS, offsetof(yt_options_t, meetings)},
+        {OPT_TEST_SSRC, "--test-ssrc", 1, 2147483647, offsetof(yt_options_t, test_ssrc)},
+        {OPT_TEST_REBIND, "--test-rebind", 1, YT_MAX_DURATION_S,
+         offsetof(yt_options_t, test_rebind_s)},
+        {OPT_TEST_REPLAY, "--test-replay-check", 1, YT_MAX_DURATION_S,
+         offsetof(yt_options_t, test_replay_s)},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
         if (tab[i].opt != opt)
@@ -214,6 +242,7 @@ static const struct {
     {OPT_BIND, offsetof(yt_options_t, bind_ip)},
     {OPT_PREFIX, offsetof(yt_options_t, meeting_prefix)},
     {OPT_TARGET, offsetof(yt_options_t, target)},
+    {OPT_STATS_FILE, offsetof(yt_options_t, stats_file)},
 };
 
 static const struct {
@@ -229,6 +258,8 @@ static const struct {
     {OPT_RECV_ONLY, offsetof(yt_options_t, video), 0},
     {OPT_RECV_ONLY, offsetof(yt_options_t, audio), 0},
     {OPT_LOAD, offsetof(yt_options_t, load), 1},
+    {OPT_TEST_BAD_FP, offsetof(yt_options_t, test_bad_fingerprint), 1},
+    {OPT_TEST_ICE_RESTART, offsetof(yt_options_t, test_ice_restart), 1},
 };
 
 static int set_option(yt_options_t *o, int opt, const char *arg)

@@ -24,11 +24,16 @@
 
 #define RECV_BATCHES 8
 
-static yh_udp_t *udp_alloc(void)
+yh_udp_t *yt__peer_udp_alloc(void)
 {
     void *m =
         mmap(NULL, sizeof(yh_udp_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return m == MAP_FAILED ? NULL : m;
+}
+
+void yt__peer_udp_free(yh_udp_t *u)
+{
+    munmap(u, sizeof(yh_udp_t));
 }
 
 static void udp_trim(yh_udp_t *u)
@@ -166,6 +171,14 @@ int yt_peer_create(const yt_peer_config_t *cfg, const yt_peer_listener_t *l, yt_
     p->l = *l;
     p->cert = cfg->cert;
     snprintf(p->cname, sizeof p->cname, "%s", cfg->cname ? cfg->cname : "yunhui-term");
+    snprintf(p->bind_ip, sizeof p->bind_ip, "%s", cfg->bind_ip ? cfg->bind_ip : "0.0.0.0");
+    p->test_video_ssrc = cfg->test_video_ssrc;
+    if (cfg->test_bad_fingerprint) {
+        /* Test: the first hex digit changed, so the certificate we show in
+         * DTLS does not match (RFC 8122 section 5: the peer must refuse). */
+        snprintf(p->test_fp, sizeof p->test_fp, "%s", yh_dtls_cert_fingerprint(p->cert));
+        p->test_fp[0] = p->test_fp[0] == '0' ? '1' : '0';
+    }
     if (yh_rand_ice_chars(p->ufrag, 8) < 0 || yh_rand_ice_chars(p->pwd, 24) < 0 ||
         yh_rand_ice_chars(p->stream_id, 16) < 0)
         goto fail;
@@ -175,7 +188,7 @@ int yt_peer_create(const yt_peer_config_t *cfg, const yt_peer_listener_t *l, yt_
             *s = 'x';
     p->session_id = ((uint64_t)yh_rand_u32() << 31) | yh_rand_u32();
     p->rtcp_ssrc = yh_rand_u32() | 1;
-    if (!(p->udp = udp_alloc()))
+    if (!(p->udp = yt__peer_udp_alloc()))
         goto fail;
     const char *ip = cfg->bind_ip ? cfg->bind_ip : "0.0.0.0";
     p->v6 = strchr(ip, ':') != NULL;
@@ -233,11 +246,16 @@ static int usable(const yt_peer_t *p, const yh_sdp_candidate_t *c, struct sockad
 
 /* ICE and DTLS start once the server's credentials and one of its
  * candidates are known. */
+int yt__peer_ice_init(yt_peer_t *p, uint64_t now_us)
+{
+    return yh_ice_client_init(&p->ice, p->ufrag, p->pwd, p->remote_ufrag, p->remote_pwd,
+                              (const struct sockaddr *)&p->remote, now_us);
+}
+
 static int begin_ice(yt_peer_t *p, char *err, size_t err_cap)
 {
     uint64_t now = yh_now_us();
-    int rc = yh_ice_client_init(&p->ice, p->ufrag, p->pwd, p->remote_ufrag, p->remote_pwd,
-                                (const struct sockaddr *)&p->remote, now);
+    int rc = yt__peer_ice_init(p, now);
     if (rc < 0) {
         snprintf(err, err_cap, "bad ICE credentials from the server");
         return rc;
@@ -258,16 +276,36 @@ static int begin_ice(yt_peer_t *p, char *err, size_t err_cap)
     return 0;
 }
 
+/* A description on a running transport: the same credentials on both
+ * sides are a plain renegotiation; new ones after our yt_peer_restart_ice
+ * restart the agent on the same candidate, DTLS and SRTP kept. */
+static int renegotiate(yt_peer_t *p, const yh_sdp_client_remote_t *r, char *err, size_t err_cap)
+{
+    int remote_new = strcmp(p->remote_ufrag, r->ice_ufrag) || strcmp(p->remote_pwd, r->ice_pwd);
+    int local_new = p->have_remote && strcmp(p->ice.local_ufrag, p->ufrag);
+    if (!remote_new && !local_new)
+        return 0;
+    if (remote_new && !p->restarting) {
+        snprintf(err, err_cap, "the server restarted the media connection");
+        return YH_EUNSUPPORTED;
+    }
+    if (remote_new)
+        p->restarting = 0;
+    snprintf(p->remote_ufrag, sizeof p->remote_ufrag, "%s", r->ice_ufrag);
+    snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", r->ice_pwd);
+    if (p->have_remote && yt__peer_ice_init(p, yh_now_us()) < 0) {
+        snprintf(err, err_cap, "bad ICE credentials from the server");
+        return YH_EINVAL;
+    }
+    return 0;
+}
+
 static int start(yt_peer_t *p, const yh_sdp_client_remote_t *r, const char *sdp, char *err,
                  size_t err_cap)
 {
     yh_sdp_candidate_t c[4];
-    if (p->started && !strcmp(p->remote_ufrag, r->ice_ufrag))
-        return 0; /* renegotiation on the same transport */
-    if (p->started) {
-        snprintf(err, err_cap, "the server restarted the media connection");
-        return YH_EUNSUPPORTED;
-    }
+    if (p->started)
+        return renegotiate(p, r, err, err_cap);
     snprintf(p->remote_ufrag, sizeof p->remote_ufrag, "%s", r->ice_ufrag);
     snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", r->ice_pwd);
     p->remote_fp = r->fingerprint;
@@ -304,18 +342,22 @@ static void local_desc(const yt_peer_t *p, yh_sdp_client_local_t *l)
     l->ice_ufrag = p->ufrag;
     l->ice_pwd = p->pwd;
     l->fingerprint = yh_dtls_cert_fingerprint(p->cert);
+    if (p->test_fp[0])
+        l->fingerprint = p->test_fp;
     l->cname = p->cname;
     l->msid_stream = p->stream_id;
     l->session_id = p->session_id;
 }
 
-static void tx_init(yt_tx_stream_t *t, yt_media_kind_t kind)
+static void tx_init(const yt_peer_t *p, yt_tx_stream_t *t, yt_media_kind_t kind)
 {
     memset(t, 0, sizeof *t);
     t->enabled = 1;
     t->kind = kind;
     strcpy(t->mid, kind == YT_KIND_AUDIO ? "0" : "1");
     t->ssrc = yh_rand_u32() | 1;
+    if (kind == YT_KIND_VIDEO && p->test_video_ssrc)
+        t->ssrc = p->test_video_ssrc;
     t->seq = (uint16_t)yh_rand_u32();
     t->pt = kind == YT_KIND_AUDIO ? YH_SDP_PT_OPUS : YH_SDP_PT_VP8;
     t->clock = kind == YT_KIND_AUDIO ? 48000 : 90000;
@@ -347,9 +389,9 @@ int yt_peer_write_offer(yt_peer_t *p, int audio, int video, char *buf, size_t ca
     if (!audio && !video)
         return YH_EINVAL;
     if (audio && !p->tx[YT_KIND_AUDIO].enabled)
-        tx_init(&p->tx[YT_KIND_AUDIO], YT_KIND_AUDIO);
+        tx_init(p, &p->tx[YT_KIND_AUDIO], YT_KIND_AUDIO);
     if (video && !p->tx[YT_KIND_VIDEO].enabled)
-        tx_init(&p->tx[YT_KIND_VIDEO], YT_KIND_VIDEO);
+        tx_init(p, &p->tx[YT_KIND_VIDEO], YT_KIND_VIDEO);
     local_desc(p, &l);
     return yh_sdp_client_write_offer(&l, ++p->sdp_version, s, sends_of(p, s, tracks), buf, cap);
 }
@@ -468,9 +510,14 @@ void yt_peer_tick(yt_peer_t *p, uint64_t now_us)
             set_state(p, YT_PEER_FAILED, "ICE failed: the server gave no usable candidate");
         return;
     }
+    int nominating = yh_ice_client_state(&p->ice) == YH_ICE_CLIENT_CHECKING;
     int n = yh_ice_client_poll(&p->ice, now_us, buf, sizeof buf);
     if (n > 0)
         yh_udp_send(p->udp, buf, (size_t)n, (const struct sockaddr *)&p->remote);
+    if (n > 0 && nominating && (size_t)n <= sizeof p->last_check) {
+        memcpy(p->last_check, buf, (size_t)n);
+        p->last_check_len = (size_t)n;
+    }
     check_failures(p, now_us);
     if (p->state == YT_PEER_DTLS && p->dtls && yh_dtls_timeout_ms(p->dtls) == 0)
         yh_dtls_on_timeout(p->dtls);

@@ -98,6 +98,9 @@ typedef struct yt_peer_config {
     const yh_dtls_cert_t *cert; /* shared, borrowed */
     const char *bind_ip;        /* local address, e.g. "0.0.0.0" */
     const char *cname;          /* a=ssrc cname and RTCP SDES */
+    /* Test options (hostile clients): 0 for normal behaviour. */
+    uint32_t test_video_ssrc;   /* send video with this SSRC */
+    int test_bad_fingerprint;   /* our SDP names a certificate we do not have */
 } yt_peer_config_t;
 
 int yt_peer_create(const yt_peer_config_t *cfg, const yt_peer_listener_t *l, yt_peer_t **out);
@@ -137,6 +140,22 @@ void yt_peer_request_keyframe(yt_peer_t *p, yt_rx_stream_t *rx, uint64_t now_us)
  * (same host: the sender's NTP clock is ours), from the server's sender
  * report; 0 when no SR came yet. */
 uint64_t yt_peer_capture_us(const yt_rx_stream_t *rx, uint32_t ts, uint64_t now_us);
+
+/* The network changed: a new UDP socket on a new local port (a new
+ * 5-tuple toward the server). ICE checks nominate the pair again from it
+ * with the current credentials; DTLS and SRTP are kept. YH_EIO when no
+ * socket could be opened (the old one stays). */
+int yt_peer_rebind(yt_peer_t *p);
+/* ICE restart (RFC 8445 section 9): new local credentials for the next
+ * offer or answer; the agent restarts when the remote description with
+ * the peer's new credentials is applied. */
+int yt_peer_restart_ice(yt_peer_t *p);
+/* Test: sends a copy of our last nominating check (USE-CANDIDATE) from a
+ * fresh socket, as an attacker who captured it would replay it. YH_ESTATE
+ * when no check was recorded yet. */
+int yt_peer_replay_check(yt_peer_t *p);
+/* Our local UDP port now. */
+uint16_t yt_peer_port(const yt_peer_t *p);
 
 yt_peer_state_t yt_peer_state(const yt_peer_t *p);
 /* The one-line reason of a FAILED peer. */

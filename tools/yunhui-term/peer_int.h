@@ -18,6 +18,12 @@ struct yt_peer {
     char stream_id[40];
     char ufrag[9], pwd[33];
     uint64_t session_id, sdp_version;
+    char bind_ip[64];
+    uint32_t test_video_ssrc;
+    char test_fp[YH_DTLS_FP_MAX]; /* a wrong fingerprint for our SDP, or "" */
+    /* The last nominating check sent (for yt_peer_replay_check). */
+    uint8_t last_check[600];
+    size_t last_check_len;
     yh_udp_t *udp; /* mmap'ed, see udp_alloc */
     uv_poll_t poll;
     int poll_started;
@@ -25,6 +31,7 @@ struct yt_peer {
 
     yt_peer_state_t state;
     int started;     /* a remote description was applied */
+    int restarting;  /* yt_peer_restart_ice: the peer's new credentials are due */
     int have_remote; /* a candidate is known: ICE and DTLS run */
     uint64_t started_us;
     char remote_ufrag[YH_SDP_UFRAG_MAX + 1];
@@ -47,6 +54,12 @@ struct yt_peer {
     uint64_t last_report_us;
     uint64_t srtp_errors;
 };
+
+/* peer.c, for peer_test.c */
+yh_udp_t *yt__peer_udp_alloc(void);
+void yt__peer_udp_free(yh_udp_t *u);
+/* (Re)starts the ICE agent on the current credentials and candidate. */
+int yt__peer_ice_init(yt_peer_t *p, uint64_t now_us);
 
 /* peer_rtp.c */
 void yt__peer_srtp(yt_peer_t *p, uint8_t *buf, size_t len, uint64_t now_us);

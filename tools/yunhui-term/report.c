@@ -64,6 +64,7 @@ static json_t *stream_json(yt_stream_t *st, uint64_t now_us)
     json_object_set_new(j, "height", json_integer(r.height));
     json_object_set_new(j, "freezes", json_integer((json_int_t)r.freezes));
     json_object_set_new(j, "freeze_ms", json_integer((json_int_t)r.freeze_ms));
+    json_object_set_new(j, "max_frame_gap_ms", json_integer((json_int_t)r.max_frame_gap_ms));
     json_object_set_new(j, "concealed_ms", json_integer((json_int_t)r.concealed_ms));
     json_object_set_new(j, "delay_ms_mean",
                         r.delay_samples ? json_real(round1(r.delay_ms_mean)) : json_null());

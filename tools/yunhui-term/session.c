@@ -194,8 +194,12 @@ static void peer_rx_changed(void *ctx, yt_peer_t *p, yt_rx_stream_t *rx)
 
 static int peer_new(yt_session_t *s, yt_peer_t **out)
 {
-    yt_peer_config_t pc = {
-        .loop = s->cfg.loop, .cert = s->cfg.cert, .bind_ip = s->cfg.bind_ip, .cname = s->cfg.name};
+    yt_peer_config_t pc = {.loop = s->cfg.loop,
+                           .cert = s->cfg.cert,
+                           .bind_ip = s->cfg.bind_ip,
+                           .cname = s->cfg.name,
+                           .test_video_ssrc = s->cfg.test_video_ssrc,
+                           .test_bad_fingerprint = s->cfg.test_bad_fingerprint};
     yt_peer_listener_t pl = {.ctx = s,
                              .state = peer_state,
                              .rtp = peer_rtp,
@@ -205,6 +209,19 @@ static int peer_new(yt_session_t *s, yt_peer_t **out)
 }
 
 /* ---- backend events ---- */
+
+/* Our publish offer (again, for an ICE restart: the same streams). */
+static int send_offer(yt_session_t *s)
+{
+    int rc = (s->sdp = malloc(YT_SDP_CAP)) ? 0 : YH_ENOMEM;
+    if (rc == 0)
+        rc = yt_peer_write_offer(s->pub, s->cfg.send_audio, s->cfg.send_video, s->sdp, YT_SDP_CAP);
+    if (rc >= 0)
+        rc = s->cfg.backend->publish(s->b, s->sdp);
+    free(s->sdp);
+    s->sdp = NULL;
+    return rc;
+}
 
 static void ev_joined(void *ctx, const char *self_id)
 {
@@ -217,15 +234,8 @@ static void ev_joined(void *ctx, const char *self_id)
     if (s->leaving || (!s->cfg.send_audio && !s->cfg.send_video))
         return;
     int rc = peer_new(s, &s->pub);
-    s->sdp = malloc(YT_SDP_CAP);
-    if (rc == 0 && !s->sdp)
-        rc = YH_ENOMEM;
     if (rc == 0)
-        rc = yt_peer_write_offer(s->pub, s->cfg.send_audio, s->cfg.send_video, s->sdp, YT_SDP_CAP);
-    if (rc >= 0)
-        rc = s->cfg.backend->publish(s->b, s->sdp);
-    free(s->sdp);
-    s->sdp = NULL;
+        rc = send_offer(s);
     if (rc < 0) {
         snprintf(line, sizeof line, "cannot publish: %s", yh_strerror(rc));
         fail(s, YT_ERR_OTHER, line);
@@ -373,6 +383,28 @@ void yt_session_destroy(yt_session_t *s)
     free(s->streams);
     free(s->tracks);
     free(s);
+}
+
+int yt_session_rebind(yt_session_t *s, int restart)
+{
+    int rc = 0;
+    if (s->leaving)
+        return YH_ESTATE;
+    if (s->pub && (rc = yt_peer_rebind(s->pub)) == 0 && restart &&
+        (rc = yt_peer_restart_ice(s->pub)) == 0)
+        rc = send_offer(s);
+    if (rc == 0 && s->sub && (rc = yt_peer_rebind(s->sub)) == 0 && restart) {
+        if (!s->cfg.backend->restart_ice)
+            return YH_EUNSUPPORTED;
+        if ((rc = yt_peer_restart_ice(s->sub)) == 0)
+            rc = s->cfg.backend->restart_ice(s->b);
+    }
+    return rc;
+}
+
+int yt_session_replay_check(yt_session_t *s)
+{
+    return s->pub ? yt_peer_replay_check(s->pub) : YH_ESTATE;
 }
 
 yt_peer_t *yt_session_pub_peer(yt_session_t *s)

@@ -65,6 +65,8 @@ typedef struct yt_session_config {
     const char *bind_ip;
     int send_audio, send_video; /* both 0: receive only, no publish */
     int decode;                 /* 1: decode; 0: count only (load mode) */
+    uint32_t test_video_ssrc;   /* test options of the peers (peer.h) */
+    int test_bad_fingerprint;
 } yt_session_config_t;
 
 int yt_session_create(const yt_session_config_t *cfg, const yt_session_listener_t *l,
@@ -76,6 +78,14 @@ int yt_session_start(yt_session_t *s);
 void yt_session_leave(yt_session_t *s);
 void yt_session_tick(yt_session_t *s, uint64_t now_us);
 void yt_session_destroy(yt_session_t *s);
+
+/* The network changed (test option): both connections move to new local
+ * ports; with `restart`, an ICE restart too (a new publish offer and
+ * restart-ice). 0 or YH_E*. */
+int yt_session_rebind(yt_session_t *s, int restart);
+/* Test: replays our last nominating check of the publish connection from
+ * another port. */
+int yt_session_replay_check(yt_session_t *s);
 
 /* The publish connection, NULL before `joined` or when receive-only. */
 yt_peer_t *yt_session_pub_peer(yt_session_t *s);

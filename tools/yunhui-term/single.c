@@ -46,6 +46,10 @@ typedef struct single {
     int exit_code;
     char errmsg[512];
     json_t *report;
+    FILE *stats; /* --stats-file */
+    uint64_t last_stats_us;
+    json_t *test; /* what the test options did, for the report */
+    int rebound, replayed;
 } single_t;
 
 int yt_exit_code(int cls)
@@ -216,6 +220,47 @@ static void status(single_t *m, uint64_t now)
     yt_report_status_print(line, m->tty);
 }
 
+/* --stats-file: the report as one line, every second. */
+static void stats_line(single_t *m, uint64_t now)
+{
+    if (!m->stats || now - m->last_stats_us < 1000000u)
+        return;
+    m->last_stats_us = now;
+    json_t *r = yt_report_single(m->s, m->o, &m->sent, (double)(now - m->start_us) / 1e6, now);
+    if (!r)
+        return;
+    json_object_set(r, "test", m->test);
+    json_dumpf(r, m->stats, JSON_COMPACT);
+    fputc('\n', m->stats);
+    fflush(m->stats);
+    json_decref(r);
+}
+
+/* --test-rebind and --test-replay-check, each once, at their time. */
+static void test_hooks(single_t *m, uint64_t now)
+{
+    const yt_options_t *o = m->o;
+    double at = (double)(now - m->start_us) / 1e6;
+    yt_peer_t *pub = yt_session_pub_peer(m->s);
+    if (o->test_rebind_s && !m->rebound && at >= o->test_rebind_s) {
+        m->rebound = 1;
+        int old_port = pub ? yt_peer_port(pub) : 0;
+        int rc = yt_session_rebind(m->s, o->test_ice_restart);
+        json_object_set_new(m->test, "rebind",
+                            json_pack("{s:f, s:i, s:i, s:b, s:s}", "at_s", at, "old_port",
+                                      old_port, "new_port", pub ? yt_peer_port(pub) : 0,
+                                      "ice_restart", o->test_ice_restart, "result",
+                                      rc < 0 ? yh_strerror(rc) : "ok"));
+    }
+    if (o->test_replay_s && !m->replayed && at >= o->test_replay_s) {
+        m->replayed = 1;
+        int rc = yt_session_replay_check(m->s);
+        json_object_set_new(m->test, "replay_check",
+                            json_pack("{s:f, s:s}", "at_s", at, "result",
+                                      rc < 0 ? yh_strerror(rc) : "ok"));
+    }
+}
+
 static void on_tick(uv_timer_t *t)
 {
     single_t *m = t->data;
@@ -223,6 +268,8 @@ static void on_tick(uv_timer_t *t)
     yt_session_tick(m->s, now);
     if (m->done)
         return;
+    test_hooks(m, now);
+    stats_line(m, now);
     status(m, now);
     if (m->end_us && now >= m->end_us)
         begin_leave(m);
@@ -296,6 +343,10 @@ static int setup(single_t *m, uv_loop_t *loop)
     }
     if (media_create(m) < 0)
         return YT_EXIT_OTHER;
+    if (o->stats_file && !(m->stats = fopen(o->stats_file, "w"))) {
+        fprintf(stderr, "yunhui-term: cannot write %s\n", o->stats_file);
+        return YT_EXIT_USAGE;
+    }
     if (o->backend == &yt_backend_yunhui && yt_ws_ctx_create(loop, &m->ws) < 0) {
         fprintf(stderr, "yunhui-term: cannot create the WebSocket client\n");
         return YT_EXIT_OTHER;
@@ -311,7 +362,9 @@ static int setup(single_t *m, uv_loop_t *loop)
                               .bind_ip = o->bind_ip,
                               .send_audio = o->audio,
                               .send_video = o->video,
-                              .decode = 1};
+                              .decode = 1,
+                              .test_video_ssrc = (uint32_t)o->test_ssrc,
+                              .test_bad_fingerprint = o->test_bad_fingerprint};
     yt_session_listener_t sl = {
         .ctx = m, .media_ready = s_media_ready, .keyframe = s_keyframe, .done = s_done};
     if (yt_session_create(&sc, &sl, &m->s) < 0 || yt_session_start(m->s) < 0) {
@@ -329,6 +382,7 @@ int yt_single_run(const yt_options_t *o)
     m.o = o;
     if (uv_loop_init(&loop) < 0)
         return YT_EXIT_OTHER;
+    m.test = json_object();
     m.ts_base_video = yh_rand_u32();
     m.audio_ts = yh_rand_u32();
     int rc = setup(&m, &loop);
@@ -344,10 +398,15 @@ int yt_single_run(const yt_options_t *o)
     if (m.errmsg[0])
         fprintf(stderr, "yunhui-term: %s\n", m.errmsg);
     if (m.report) {
+        if (json_object_size(m.test))
+            json_object_set(m.report, "test", m.test);
         json_dumpf(m.report, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(m.report);
     }
     teardown(&m);
+    if (m.stats)
+        fclose(m.stats);
+    json_decref(m.test);
     return rc;
 }

@@ -45,6 +45,15 @@ typedef struct yt_options {
     int publishers, subscribers, meetings;
     const char *meeting_prefix;
     double ramp; /* participants started per second */
+    /* Single mode: one compact JSON report line per second (live figures
+     * for scripts), NULL for none. */
+    const char *stats_file;
+    /* Test options: hostile or moving clients (--help "Test options"). */
+    int test_ssrc;            /* video SSRC, 0: random */
+    int test_bad_fingerprint; /* SDP fingerprint not of our certificate */
+    int test_rebind_s;        /* new local ports after this many seconds */
+    int test_ice_restart;     /* ... with an ICE restart */
+    int test_replay_s;        /* replay our nominating check at this time */
 } yt_options_t;
 
 /* What we sent (single mode). */

@@ -12,8 +12,9 @@ import WebSocket from 'ws';
 export const WAIT_MS = 5000;
 
 export class ProtocolClient {
-  constructor(url) {
-    this.ws = new WebSocket(url);
+  /** `opts` go to the ws client, e.g. {localAddress: '127.0.0.7'}. */
+  constructor(url, opts = {}) {
+    this.ws = new WebSocket(url, opts);
     this.inbox = [];
     this.waiters = [];
     this.nextId = 1;

@@ -18,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
 #include "base/clock.h"
+#include "base/err.h"
 #include "net/addr.h"
 #include "peer.h"
 #include "rtcp/rtcp.h"
@@ -377,11 +380,96 @@ static void test_subscribe(void **state)
     world_free(w);
 }
 
+static uint64_t restart_us;
+
+/* The server's path is the peer's current socket. */
+static int server_follows(world_t *w)
+{
+    const struct sockaddr_in *a = (const void *)yh_transport_addr(w->t);
+    return a && ntohs(a->sin_port) == yt_peer_port(w->peer) && w->server_rtp > 0;
+}
+
+/* A check with the new credentials was accepted since the restart. */
+static int restarted(world_t *w)
+{
+    return w->t->ice.last_check_us > restart_us && server_follows(w);
+}
+
+/* A published connection moves to a new local port (mobility), first
+ * with the same credentials, then with an ICE restart: the server's path
+ * follows, DTLS and SRTP go on. */
+static void test_rebind_and_restart(void **state)
+{
+    world_t *w = world_new();
+    static const char *const ips[] = {"127.0.0.1"};
+    yh_sdp_local_t l = server_local(w, ips);
+    static yh_sdp_t offer;
+    static yh_sdp_pub_t pub;
+    char err[256];
+    const uint8_t payload[] = {0x90, 0x80, 0x01, 0x10, 0x02, 0x03};
+    int n = yt_peer_write_offer(w->peer, 1, 1, w->sdp, SDP_CAP);
+    assert_int_equal(yh_sdp_parse(w->sdp, (size_t)n, &offer, err, sizeof err), 0);
+    assert_true(yh_sdp_pub_answer(&offer, &l, 1, &pub, w->answer, SDP_CAP, err, sizeof err) > 0);
+    server_transport(w, pub.remote_ufrag, pub.remote_fingerprint.value);
+    assert_int_equal(yt_peer_apply_answer(w->peer, w->answer, err, sizeof err), 0);
+    run_until(w, both_connected);
+
+    /* New port, same credentials: the peer nominates again from it. */
+    uint16_t old_port = yt_peer_port(w->peer);
+    assert_int_equal(yt_peer_rebind(w->peer), 0);
+    assert_int_not_equal(yt_peer_port(w->peer), old_port);
+    w->server_rtp = 0;
+    yt_peer_send_rtp(w->peer, YT_KIND_VIDEO, payload, sizeof payload, 1, 9000, yh_now_us());
+    yt_peer_flush(w->peer);
+    run_until(w, server_follows);
+    /* Packets sent before the server moved may be lost; later ones come
+     * through the same SRTP session. */
+    w->server_rtp = 0;
+    yt_peer_send_rtp(w->peer, YT_KIND_VIDEO, payload, sizeof payload, 1, 12000, yh_now_us());
+    yt_peer_flush(w->peer);
+    run_until(w, got_server_rtp);
+
+    /* An answer with other server credentials that we did not ask for is
+     * a new connection, not ours. */
+    char bogus[SDP_CAP];
+    snprintf(bogus, sizeof bogus, "%s", w->answer);
+    char *u = strstr(bogus, "a=ice-ufrag:" SRV_UFRAG);
+    assert_non_null(u);
+    memcpy(u + 12, "srvX", 4);
+    assert_int_equal(yt_peer_apply_answer(w->peer, bogus, err, sizeof err), YH_EUNSUPPORTED);
+
+    /* ICE restart with a new port: new credentials on both sides. */
+    assert_int_equal(yt_peer_rebind(w->peer), 0);
+    assert_int_equal(yt_peer_restart_ice(w->peer), 0);
+    n = yt_peer_write_offer(w->peer, 1, 1, w->sdp, SDP_CAP);
+    assert_int_equal(yh_sdp_parse(w->sdp, (size_t)n, &offer, err, sizeof err), 0);
+    char old_ufrag[YH_SDP_UFRAG_MAX + 1];
+    snprintf(old_ufrag, sizeof old_ufrag, "%s", pub.remote_ufrag);
+    l.ice_ufrag = "srv2";
+    l.ice_pwd = "newserverpassword0123456";
+    assert_true(yh_sdp_pub_answer(&offer, &l, 2, &pub, w->answer, SDP_CAP, err, sizeof err) > 0);
+    assert_string_not_equal(pub.remote_ufrag, old_ufrag);
+    assert_int_equal(yh_transport_ice_restart(w->t, l.ice_ufrag, l.ice_pwd, pub.remote_ufrag), 0);
+    restart_us = yh_now_us();
+    assert_int_equal(yt_peer_apply_answer(w->peer, w->answer, err, sizeof err), 0);
+    w->server_rtp = 0;
+    yt_peer_send_rtp(w->peer, YT_KIND_VIDEO, payload, sizeof payload, 1, 15000, yh_now_us());
+    yt_peer_flush(w->peer);
+    run_until(w, restarted);
+    w->server_rtp = 0;
+    yt_peer_send_rtp(w->peer, YT_KIND_VIDEO, payload, sizeof payload, 1, 18000, yh_now_us());
+    yt_peer_flush(w->peer);
+    run_until(w, got_server_rtp);
+    assert_int_equal(yt_peer_state(w->peer), YT_PEER_CONNECTED);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish),
         cmocka_unit_test(test_subscribe),
+        cmocka_unit_test(test_rebind_and_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

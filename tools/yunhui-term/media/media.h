@@ -71,6 +71,7 @@ typedef struct yt_rx_stats {
     int width, height;        /* of the last decoded video frame */
     uint64_t freezes;
     uint64_t freeze_ms;       /* total duration of freezes */
+    uint64_t max_frame_gap_ms; /* video: the longest time without a new frame */
     uint64_t concealed_ms;    /* audio: packet-loss concealment */
     double delay_ms_mean;     /* end to end (capture -> decoded), when known */
     double delay_ms_p99;

@@ -53,6 +53,8 @@ static void track_freeze(yt_rxstats_t *s, uint64_t now_us)
     }
     uint64_t d = now_us - s->last_frame_us;
     s->last_frame_us = now_us;
+    if (d > s->max_ivl_us)
+        s->max_ivl_us = d;
     if (s->ivl_n >= FREEZE_MIN_SAMPLES) {
         uint64_t mean = s->ivl_sum / (uint64_t)s->ivl_n;
         uint64_t lim = 3 * mean > mean + FREEZE_MIN_INCREASE_US ? 3 * mean
@@ -134,6 +136,7 @@ void yt_rxstats_fill(const yt_rxstats_t *s, uint64_t now_us, yt_rx_stats_t *out)
     out->frames_dropped = s->frames_dropped;
     out->freezes = s->freezes;
     out->freeze_ms = s->freeze_us / 1000u;
+    out->max_frame_gap_ms = s->max_ivl_us / 1000u;
     out->concealed_ms = s->concealed_samples / 48u;
     if (s->delay_n) {
         out->delay_ms_mean = (double)s->delay_sum_us / (double)s->delay_n / 1000.0;

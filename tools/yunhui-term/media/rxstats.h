@@ -35,6 +35,7 @@ typedef struct yt_rxstats {
     int ivl_n, ivl_pos;
     uint64_t ivl_sum;
     uint64_t freezes, freeze_us;
+    uint64_t max_ivl_us; /* the longest interval between rendered frames */
     /* Delay: capture -> decode. */
     uint32_t delay_hist[YT_RX_DELAY_BUCKETS + 1];
     uint64_t delay_n, delay_sum_us;
