@@ -47,81 +47,18 @@
 
 import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
 import { watchIceRestart } from './icerestart.js';
+import { startScreenShare, stopScreenShare } from './screenshare.js';
+import { inboundStats, outboundStats } from './stats.js';
 import { REQUEST_TIMEOUT_MS, Signaling, YunhuiError } from './signaling.js';
+import { Emitter, defaultSignalingUrl, normalizeMeetingNumber, pcMediaState, simulcastEncodings } from './util.js';
 
-export { listDevices, openDeviceTrack, openLocalMedia, YunhuiError };
+export { Emitter, defaultSignalingUrl, listDevices, normalizeMeetingNumber, openDeviceTrack, openLocalMedia, simulcastEncodings, YunhuiError };
 
 export const PROTOCOL_VERSION = 1;
 export const CLIENT_VERSION = '0.1.0';
 
 const RESUME_WINDOW_MS = 20000; // the server keeps media alive this long
 const RECONNECT_DELAY_MS = 1000;
-
-/** A tiny event emitter (browsers have EventTarget, but plain callbacks are simpler to test). */
-export class Emitter {
-  constructor() {
-    this._handlers = new Map();
-  }
-
-  on(type, fn) {
-    if (!this._handlers.has(type)) this._handlers.set(type, new Set());
-    this._handlers.get(type).add(fn);
-    return () => this.off(type, fn);
-  }
-
-  off(type, fn) {
-    this._handlers.get(type)?.delete(fn);
-  }
-
-  once(type, fn) {
-    const off = this.on(type, (...a) => {
-      off();
-      fn(...a);
-    });
-    return off;
-  }
-
-  emit(type, ...args) {
-    for (const fn of [...(this._handlers.get(type) ?? [])]) {
-      try {
-        fn(...args);
-      } catch (e) {
-        console.error(`yunhui: '${type}' handler threw`, e);
-      }
-    }
-  }
-}
-
-/** The signaling URL of the server that served this page. */
-export function defaultSignalingUrl(loc = globalThis.location) {
-  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${loc.host}/ws`;
-}
-
-/** Normalises a typed meeting number: digits only ('123 456-789' => '123456789'). */
-export function normalizeMeetingNumber(text) {
-  const s = String(text ?? '').replace(/[\s-]/g, '');
-  return /^[0-9]{1,32}$/.test(s) ? s : null;
-}
-
-function pcMediaState(pc) {
-  if (!pc) return 'idle';
-  switch (pc.connectionState) {
-    case 'new':
-    case 'connecting':
-      return 'connecting';
-    case 'connected':
-      return 'connected';
-    case 'disconnected':
-      return 'reconnecting';
-    case 'failed':
-      return 'failed';
-    case 'closed':
-      return 'closed';
-    default:
-      return pc.connectionState;
-  }
-}
 
 const HOST_ROLES = new Set(['host', 'cohost']);
 const PUBLISH_ROLES = new Set(['host', 'cohost', 'speaker']);
@@ -130,29 +67,6 @@ const SUBSCRIPTION_INTERVAL_MS = 100; // at most 10 preference messages a second
 /** The protocol's source of a local track. */
 function sourceOfTrack(track) {
   return track.kind === 'audio' ? 'microphone' : 'camera';
-}
-
-/**
- * Camera encodings for simulcast, rids low to high as the protocol names
- * them. Browsers send as many layers as the capture size supports (about
- * three from 540p, two from 360p), so smaller captures ask for fewer and
- * keep the full-size layer; below 360p one encoding is enough.
- */
-export function simulcastEncodings(height) {
-  if (height >= 540) {
-    return [
-      { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
-      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
-      { rid: 'f', maxBitrate: 1500000 },
-    ];
-  }
-  if (height >= 360) {
-    return [
-      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 300000 },
-      { rid: 'f', maxBitrate: 1200000 },
-    ];
-  }
-  return null;
 }
 
 export class YunhuiClient extends Emitter {
@@ -682,54 +596,12 @@ export class YunhuiClient extends Emitter {
    * canvas capture). The share stops by itself when the browser's "stop
    * sharing" ends the track.
    */
-  async startScreenShare({ stream } = {}) {
-    if (this.screenStream) return this.screenStream;
-    const s = stream ?? (await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false }));
-    const track = s.getVideoTracks()[0];
-    if (!track) throw new YunhuiError('no-media', 'the screen capture has no video');
-    if ('contentHint' in track) track.contentHint = 'detail';
-    const pc = this._ensurePublisherPc();
-    let tr = this._screenTr && !this._screenTr.stopped ? this._screenTr : null;
-    if (tr) {
-      await tr.sender.replaceTrack(track);
-      tr.direction = 'sendonly';
-    } else {
-      tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [s] });
-      this._pubSources.set(tr, 'screen');
-      this._screenTr = tr;
-    }
-    this.screenStream = s;
-    track.addEventListener('ended', () => {
-      if (this.screenStream === s) this.stopScreenShare().catch(() => {});
-    });
-    try {
-      await this._negotiatePublisher();
-    } catch (e) {
-      this.screenStream = null;
-      tr.direction = 'inactive';
-      await tr.sender.replaceTrack(null).catch(() => {});
-      for (const t of s.getTracks()) t.stop();
-      throw e;
-    }
-    this.emit('screen-share', { active: true, stream: s });
-    return s;
+  async startScreenShare(opts = {}) {
+    return startScreenShare(this, opts);
   }
 
   async stopScreenShare() {
-    const s = this.screenStream;
-    if (!s) return;
-    this.screenStream = null;
-    for (const t of s.getTracks()) t.stop();
-    const tr = this._screenTr;
-    // The transceiver stays, inactive, for the next share: no m-line growth.
-    if (tr && !tr.stopped) {
-      tr.direction = 'inactive';
-      await tr.sender.replaceTrack(null).catch(() => {});
-    }
-    this.emit('screen-share', { active: false });
-    // Refused when the role lost the right to publish: the server has
-    // ended the track itself then.
-    if (this.pubPc && this.sig?.isOpen) await this._negotiatePublisher().catch((e) => console.warn('yunhui: stop share:', e.message));
+    return stopScreenShare(this);
   }
 
   /** Enables or disables local tracks of `source`; true when something changed. */
@@ -891,74 +763,13 @@ export class YunhuiClient extends Emitter {
   // ---- stats -------------------------------------------------------------
 
   /** inbound-rtp stats of the subscriber connection, one entry per remote track. */
-  async inboundStats() {
-    const pc = this.subPc;
-    if (!pc) return [];
-    const report = await pc.getStats();
-    const byTrackIdent = new Map();
-    for (const tr of pc.getTransceivers()) if (tr.mid != null) byTrackIdent.set(tr.receiver.track.id, tr.mid);
-    const out = [];
-    report.forEach((s) => {
-      if (s.type !== 'inbound-rtp') return;
-      const mid = s.mid ?? byTrackIdent.get(s.trackIdentifier);
-      const trackId = mid != null ? this.subMidToTrack.get(String(mid)) ?? null : null;
-      const info = trackId ? this.tracks.get(trackId) : null;
-      const participant = info?.participant ?? this.remote.get(trackId)?.participantId ?? null;
-      out.push({
-        participant,
-        participantName: participant ? this.participants.get(participant)?.name ?? null : null,
-        trackId,
-        source: info?.source ?? this.remote.get(trackId)?.source ?? null,
-        mid: mid ?? null,
-        kind: s.kind,
-        ssrc: s.ssrc,
-        framesDecoded: s.framesDecoded ?? 0,
-        framesReceived: s.framesReceived ?? 0,
-        frameWidth: s.frameWidth ?? 0,
-        frameHeight: s.frameHeight ?? 0,
-        packetsReceived: s.packetsReceived ?? 0,
-        packetsLost: s.packetsLost ?? 0,
-        bytesReceived: s.bytesReceived ?? 0,
-        keyFramesDecoded: s.keyFramesDecoded ?? 0,
-        pliCount: s.pliCount ?? 0,
-        nackCount: s.nackCount ?? 0,
-        retransmittedPacketsReceived: s.retransmittedPacketsReceived ?? 0,
-        freezeCount: s.freezeCount ?? 0,
-        totalFreezesDuration: s.totalFreezesDuration ?? 0,
-        concealedSamples: s.concealedSamples ?? 0,
-        totalSamplesReceived: s.totalSamplesReceived ?? 0,
-        totalAudioEnergy: s.totalAudioEnergy ?? 0,
-        audioLevel: s.audioLevel ?? 0,
-        jitter: s.jitter ?? 0,
-      });
-    });
-    return out;
+  inboundStats() {
+    return inboundStats(this);
   }
 
   /** outbound-rtp stats of the publisher connection. */
-  async outboundStats() {
-    const pc = this.pubPc;
-    if (!pc) return [];
-    const report = await pc.getStats();
-    const out = [];
-    report.forEach((s) => {
-      if (s.type !== 'outbound-rtp') return;
-      out.push({
-        mid: s.mid ?? null,
-        rid: s.rid ?? null,
-        source: s.mid != null ? this.pubMids.get(String(s.mid)) ?? null : null,
-        kind: s.kind,
-        ssrc: s.ssrc,
-        packetsSent: s.packetsSent ?? 0,
-        bytesSent: s.bytesSent ?? 0,
-        framesEncoded: s.framesEncoded ?? 0,
-        frameWidth: s.frameWidth ?? 0,
-        keyFramesEncoded: s.keyFramesEncoded ?? 0,
-        pliCount: s.pliCount ?? 0,
-        nackCount: s.nackCount ?? 0,
-      });
-    });
-    return out;
+  outboundStats() {
+    return outboundStats(this);
   }
 
   // ---- leaving -----------------------------------------------------------
