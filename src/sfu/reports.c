@@ -42,6 +42,26 @@ static void send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L)
 }
 
 /* RFC 3550 6.4.2: one RR carrying a block per stream received. */
+#define RR_LOST_FRESH_US 5000000u
+
+/* The worst loss an audio track's listeners reported lately. The server
+ * ends RTCP at itself, so without this a publisher's Opus encoder, which
+ * sizes its in-band FEC (RFC 6716 section 2.1.7) from the receiver
+ * report's fraction lost, would never learn of loss on the way to the
+ * listeners and leave FEC off; audio has no retransmission to fall back
+ * on. The price is FEC bits for everyone while one listener loses. */
+static uint8_t listeners_lost(const yh_worker_t *w, const yh_track_t *tr)
+{
+    uint8_t worst = 0;
+    for (size_t i = 0; i < tr->subs.n; i++) {
+        const yh_sub_t *sub = tr->subs.items[i];
+        if (sub->rr_lost_us && w->now_us - sub->rr_lost_us < RR_LOST_FRESH_US &&
+            sub->rr_lost > worst)
+            worst = sub->rr_lost;
+    }
+    return worst;
+}
+
 static void send_rr(yh_worker_t *w, yh_tp_t *tp)
 {
     static const size_t max = YH_RTCP_MAX_REPORTS;
@@ -50,9 +70,15 @@ static void send_rr(yh_worker_t *w, yh_tp_t *tp)
         yh_track_t *tr = tp->tracks.items[i];
         for (int l = 0; l < tr->n_layers && rr.n_reports < max; l++) {
             yh_layer_t *L = &tr->layers[l];
-            if (L->receiving)
-                yh_rtp_recvstats_report(&L->stats, L->ssrc, w->now_us,
-                                        &rr.reports[rr.n_reports++]);
+            if (!L->receiving)
+                continue;
+            yh_rtcp_report_block_t *rb = &rr.reports[rr.n_reports++];
+            yh_rtp_recvstats_report(&L->stats, L->ssrc, w->now_us, rb);
+            if (tr->p.kind == YH_SFU_AUDIO) {
+                uint8_t down = listeners_lost(w, tr);
+                if (down > rb->fraction_lost)
+                    rb->fraction_lost = down;
+            }
         }
     }
     if (!rr.n_reports)

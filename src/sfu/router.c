@@ -285,8 +285,11 @@ static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
     uint32_t now_mid = (uint32_t)(w->now_ntp >> 16);
     for (uint8_t i = 0; i < rr.n_reports; i++) {
         const yh_rtcp_report_block_t *rb = &rr.reports[i];
-        if (!sub_by_ssrc(tp, rb->ssrc))
+        yh_sub_t *sub = sub_by_ssrc(tp, rb->ssrc);
+        if (!sub)
             continue;
+        sub->rr_lost = rb->fraction_lost;
+        sub->rr_lost_us = w->now_us;
         if (rb->fraction_lost > worst)
             worst = rb->fraction_lost;
         if (rb->lsr) {

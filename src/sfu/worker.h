@@ -98,6 +98,8 @@ struct yh_sub {
     int need_keyframe; /* resume only at a keyframe (after a pause) */
     int rtx_started;
     uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
+    uint8_t rr_lost;   /* fraction lost in the subscriber's last report */
+    uint64_t rr_lost_us;
     uint32_t packets;
     uint32_t octets;
     /* VP8 picture id and TL0PICIDX kept continuous across layer switches. */

@@ -241,6 +241,31 @@ static int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
 /* A simulcast VP8 packet of layer `l` (SSRC 5001 + l) with MID and RID
  * extensions and a descriptor carrying a 15-bit picture id; the payload's
  * third byte after the descriptor names the layer. */
+/* Waits for a receiver report at `a` with a block for `ssrc`; returns its
+ * fraction lost, or -1. */
+static int recv_rr_lost(client_t *a, uint32_t ssrc, int ms)
+{
+    while (client_recv(a, ms)) {
+        if (a->last[0] < 128 || a->last[1] < 192 || a->last[1] > 223)
+            continue;
+        size_t len = a->last_len;
+        if (yh_srtp_unprotect_rtcp(a->srtp, a->last, &len) < 0)
+            continue;
+        yh_rtcp_iter_t it;
+        yh_rtcp_pkt_t p;
+        yh_rtcp_rr_t rr;
+        yh_rtcp_iter_init(&it, a->last, len);
+        while (yh_rtcp_next(&it, &p) == 1) {
+            if (p.pt != YH_RTCP_RR || yh_rtcp_parse_rr(&p, &rr) < 0)
+                continue;
+            for (uint8_t i = 0; i < rr.n_reports; i++)
+                if (rr.reports[i].ssrc == ssrc)
+                    return rr.reports[i].fraction_lost;
+        }
+    }
+    return -1;
+}
+
 static void publish_layer(client_t *a, int l, uint16_t seq, uint32_t ts, uint16_t pid, int key)
 {
     static const char *const rids[] = {"q", "h", "f"};
@@ -501,6 +526,21 @@ static void test_forwarding(void **state)
     assert_int_equal(last_level.level, 30);
     assert_int_equal(last_level.voice, 100);
     assert_int_equal(last_level_room, 1);
+    /* A listener's audio loss reaches the publisher's receiver report, so
+     * its Opus encoder turns in-band FEC on. */
+    yh_sfu_sub_params_t as = {.id = 50, .transport = 2, .track = 11, .ssrc = 6666, .pt = 111};
+    assert_int_equal(yh_sfu_subscribe(sfu, &as), 0);
+    uv_sleep(50);
+    yh_rtcp_rr_t brr = {.ssrc = 5555, .n_reports = 1};
+    brr.reports[0] = (yh_rtcp_report_block_t){.ssrc = 6666, .fraction_lost = 64};
+    n = yh_rtcp_build_rr(fb, sizeof fb, &brr);
+    assert_true(n > 0);
+    send_rtcp(&b, fb, (size_t)n);
+    int fraction = -1;
+    for (int i = 0; i < 3 && fraction < 64; i++)
+        fraction = recv_rr_lost(&a, 3333, 1500);
+    assert_true(fraction >= 64);
+    yh_sfu_unsubscribe(sfu, 50);
     yh_sfu_track_remove(sfu, 11);
 
     for (int i = 0; i < 100; i++)
