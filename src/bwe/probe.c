@@ -7,7 +7,6 @@
 
 #define MIN_PACKETS 15
 #define MIN_DURATION_US 60000 /* a cluster lasts at least this long at its rate */
-#define MAX_PACKETS 96
 #define PERIODIC_US 4000000       /* stable and below max: probe this often */
 #define FURTHER_US 1000000        /* after a probe that found room */
 #define STABLE_US 3000000         /* no cut for this long counts as stable */
@@ -34,8 +33,8 @@ static void open_cluster(yh_bwe_probe_t *p, int64_t now_us, uint64_t target, uin
     uint64_t n = pad * MIN_DURATION_US / 1000000 / (YH_BWE_PROBE_PKT_SIZE * 8);
     if (n < MIN_PACKETS)
         n = MIN_PACKETS;
-    if (n > MAX_PACKETS)
-        n = MAX_PACKETS;
+    if (n > YH_BWE_PROBE_MAX_PACKETS)
+        n = YH_BWE_PROBE_MAX_PACKETS;
     memset(&p->active, 0, sizeof(*p) - offsetof(yh_bwe_probe_t, active));
     p->active = 1;
     p->target_bps = target;

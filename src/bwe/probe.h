@@ -14,6 +14,7 @@
  * (255 bytes of padding, the most one padding byte can count, plus header
  * and SRTP tag) is about this on the wire. */
 #define YH_BWE_PROBE_PKT_SIZE 300
+#define YH_BWE_PROBE_MAX_PACKETS 96 /* per cluster */
 
 typedef struct yh_bwe_probe {
     /* Scheduling. */

@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (yh_rtcp_parse_rr(&p, &rr) == 0 && rr.n_reports)
             yh_bwe_on_loss_report(&bwe, rr.reports[0].fraction_lost, now);
         int n = yh_bwe_probe_wanted(&bwe, now, &probe);
-        CHECK(n >= 0 && n <= 64);
+        CHECK(n >= 0 && n <= YH_BWE_PROBE_MAX_PACKETS);
         uint64_t e = yh_bwe_estimate(&bwe);
         CHECK(e >= MIN_BPS && e <= MAX_BPS);
     }
