@@ -19,7 +19,18 @@
 //     srv.exitInfo     {code, signal} once it exited, else null
 //     srv.cpuTicks()   utime+stime of the process in clock ticks (CLK_TCK/s)
 //     await srv.healthz()  HTTP status of GET /healthz (0 if unreachable)
-//     await srv.stop()     SIGTERM, then SIGKILL after 3 s; resolves on exit
+//     await srv.stop()     SIGTERM, then SIGKILL after stopTimeoutMs; resolves
+//                          with exitInfo once it exited, and rejects when the
+//                          server wrote a sanitizer report (AddressSanitizer,
+//                          LeakSanitizer, UBSan "runtime error:"), died of a
+//                          signal other than our SIGTERM, or exited non-zero
+//     options also: wrap (a command prefix, e.g. ['valgrind', ...]: the
+//     server runs as wrap[0] with wrap[1..], the binary and its arguments),
+//     stopTimeoutMs (default $YUNHUI_STOP_TIMEOUT_MS or 3000)
+//
+//   $YUNHUI_SANITIZED=1 (set by `make e2e-asan`, whose YUNHUI_BIN is the
+//   -DYH_SANITIZE=ON build) makes stop() stricter: a server that must be
+//   SIGKILLed fails too, since LeakSanitizer only runs on a clean exit.
 //
 //   The binary is $YUNHUI_BIN or <repo>/build/yunhui. It runs with its cwd in
 //   a fresh temporary directory, so whatever files it writes stay out of the
@@ -41,6 +52,30 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux (USER_HZ)
 
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
+
+// What AddressSanitizer, LeakSanitizer and UBSan print first in a report.
+const SANITIZER_RE = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+
+/** The report's lines (up to 60) from `log`, or null when there is none. */
+export function sanitizerReport(log) {
+  const lines = log.split('\n');
+  const i = lines.findIndex((l) => SANITIZER_RE.test(l));
+  return i < 0 ? null : lines.slice(Math.max(0, i - 2), i + 60).join('\n');
+}
+
+/** Why a stopped server counts as failed, or null. `killed`: we sent SIGKILL. */
+function exitProblem(exitInfo, log, killed) {
+  const report = sanitizerReport(log);
+  if (report) return `sanitizer report:\n${report}`;
+  if (killed && process.env.YUNHUI_SANITIZED === '1') {
+    return 'did not exit after SIGTERM (killed: LeakSanitizer could not run)';
+  }
+  if (exitInfo.signal && exitInfo.signal !== 'SIGTERM' && exitInfo.signal !== 'SIGKILL') {
+    return `died of ${exitInfo.signal}`;
+  }
+  if (exitInfo.code !== null && exitInfo.code !== 0) return `exit code ${exitInfo.code}`;
+  return null;
+}
 
 /** A TCP port that was free a moment ago (bind port 0, read it, close). */
 export function freeTcpPort(host = '127.0.0.1') {
@@ -112,12 +147,13 @@ export async function startServer(opts = {}) {
     ...(opts.args ?? []),
   ];
   const cwd = mkdtempSync(join(tmpdir(), 'yunhui-e2e-'));
-  const proc = spawn(bin, args, {
+  const wrap = opts.wrap ?? [];
+  const proc = spawn(wrap.length ? wrap[0] : bin, [...wrap.slice(1), ...(wrap.length ? [bin] : []), ...args], {
     cwd,
     env: { ...process.env, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = `$ ${bin} ${args.join(' ')}\n`;
+  let log = `$ ${[...wrap, bin, ...args].join(' ')}\n`;
   const append = (chunk) => {
     log += chunk.toString('utf8');
     if (log.length > MAX_LOG_BYTES) log = log.slice(log.length - MAX_LOG_BYTES / 2);
@@ -131,6 +167,26 @@ export async function startServer(opts = {}) {
     proc.once('error', (e) => { spawnError = e; exitInfo = { code: null, signal: null }; res(); });
     proc.once('exit', (code, signal) => { exitInfo = { code, signal }; res(); });
   });
+
+  const stopTimeoutMs = opts.stopTimeoutMs ?? Number(process.env.YUNHUI_STOP_TIMEOUT_MS || 3000);
+  let killed = false;
+  // Stops the process and removes its directory; never throws, so a
+  // failed start still reports its own error.
+  const halt = async () => {
+    if (exitInfo === null) {
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => {
+        if (exitInfo === null) {
+          killed = true;
+          proc.kill('SIGKILL');
+        }
+      }, stopTimeoutMs);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(cwd, { recursive: true, force: true });
+    return exitInfo;
+  };
 
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   const srv = {
@@ -147,13 +203,11 @@ export async function startServer(opts = {}) {
     cpuTicks: () => readCpuTicks(proc.pid),
     healthz: () => httpStatus(`${baseUrl}/healthz`),
     async stop() {
-      if (exitInfo === null) {
-        proc.kill('SIGTERM');
-        const killer = setTimeout(() => { if (exitInfo === null) proc.kill('SIGKILL'); }, 3000);
-        await exited;
-        clearTimeout(killer);
+      await halt();
+      const problem = exitProblem(exitInfo, log, killed);
+      if (problem) {
+        throw new Error(`server ${bin}: ${problem}\nlog tail:\n${srv.logTail(40)}`);
       }
-      rmSync(cwd, { recursive: true, force: true });
       return exitInfo;
     },
   };
@@ -161,13 +215,13 @@ export async function startServer(opts = {}) {
   const deadline = Date.now() + (opts.timeoutMs ?? 10000);
   for (;;) {
     if (exitInfo !== null) {
-      await srv.stop();
+      await halt();
       const why = spawnError ? spawnError.message : `exit code ${exitInfo.code} signal ${exitInfo.signal}`;
       throw new Error(`server exited before it was healthy (${why}); log:\n${srv.logTail(80)}`);
     }
     if ((await srv.healthz()) === 200) return srv;
     if (Date.now() > deadline) {
-      await srv.stop();
+      await halt();
       throw new Error(`server /healthz not 200 within ${opts.timeoutMs ?? 10000} ms; log:\n${srv.logTail(80)}`);
     }
     await sleep(100);
