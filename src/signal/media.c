@@ -233,8 +233,8 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         tp.rtx_pt = pm->rtx_pt;
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
-        /* Simulcast layers in the offer's rid order, lowest first (q, h, f). */
         tp.screen = t->source == YH_SOURCE_SCREEN;
+        /* Simulcast layers in the offer's rid order, lowest first (q, h, f). */
         tp.n_layers = t->n_layers;
         for (unsigned l = 0; l < t->n_layers && l < YH_SFU_MAX_LAYERS; l++)
             snprintf(tp.rids[l], sizeof tp.rids[l], "%s", t->layers[l]);
