@@ -186,14 +186,15 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
         if (sub->cur >= 0)
             yh_rtp_rewriter_switch(&sub->rw);
         sub->cur = layer;
+        sub->drop_now = 0;
         sub->need_keyframe = 0;
         sub->vp8_switch = 1;
-    } else if (sub->bwe_layer < layer && lower_target(w, sub, tr, layer) >= 0) {
-        /* The estimate no longer fits this layer: sending on until the new
+    } else if (sub->drop_now && sub->bwe_layer < layer && lower_target(w, sub, tr, layer) >= 0) {
+        /* This layer alone exceeds the estimate: sending on until the new
          * layer's keyframe arrives would only fill the bottleneck's queue
          * and delay that keyframe behind it, so the picture holds still
-         * for those few hundred ms instead. A receiver's own smaller limit
-         * (tile size) keeps the smooth switch above. */
+         * for those few hundred ms instead. A milder cut, or a receiver's
+         * own smaller limit (tile size), keeps the smooth switch above. */
         yh_router_request_keyframe(w, tr, lower_target(w, sub, tr, layer));
         return;
     } else if (sub->need_keyframe) {

@@ -230,9 +230,8 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
 }
 
 /* Shares a subscriber's downlink estimate among its subscriptions: audio
- * first, then video layers (bwe/allocator.c). Lower layers apply at once;
- * a higher one only after two allocations in a row allowed it, so a
- * receiver does not flap between layers. */
+ * first, then video layers (bwe/allocator.c); see apply_layer for when a
+ * new layer takes effect. */
 #define RESUME_TRIAL_US 3000000u
 
 /* A paused stream sends nothing the estimator could measure, so video is
@@ -281,9 +280,54 @@ static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, size_t 
             (int)st.usage, st.probing ? " probing" : "", line);
 }
 
+/* What the allocation `x` gives the subscription, with audio always on
+ * and the pause rules above. */
+static int layer_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t *x, uint64_t est)
+{
+    if (x->kind == YH_ALLOC_AUDIO)
+        return YH_SFU_MAX_LAYERS - 1;
+    if (x->layer == YH_ALLOC_PAUSED && sub->max_layer < 0)
+        return sub->bwe_layer; /* paused by the receiver, not by us */
+    if (x->layer == YH_ALLOC_PAUSED)
+        return pause_or_lowest(w, sub, x, est);
+    return x->layer;
+}
+
+#define UP_HOLD_MIN 2     /* allocations (of 500 ms) an upswitch waits */
+#define UP_HOLD_MAX 16
+#define FLAP_US 10000000u /* a drop this soon after going up doubles the wait */
+#define CALM_US 20000000u /* this long without a drop resets it */
+
+/* Lower layers apply at once; a higher one after up_hold allocations in a
+ * row allowed it. A receiver whose estimate keeps dropping it right after
+ * an upswitch waits longer each time (up to 8 s), so a link that can only
+ * just carry a layer is not switched back and forth every few seconds
+ * (each switch costs a keyframe). */
+static void apply_layer(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
+{
+    if (!sub->up_hold || (sub->down_us && w->now_us - sub->down_us > CALM_US))
+        sub->up_hold = UP_HOLD_MIN;
+    if (want > sub->bwe_layer && ++sub->up_rounds < sub->up_hold)
+        return;
+    sub->up_rounds = 0;
+    if (want > sub->bwe_layer) {
+        sub->up_us = w->now_us;
+    } else if (want < sub->bwe_layer && sub->track->p.kind == YH_SFU_VIDEO) {
+        if (sub->up_us && w->now_us - sub->up_us < FLAP_US && sub->up_hold < UP_HOLD_MAX)
+            sub->up_hold *= 2;
+        sub->down_us = w->now_us;
+    }
+    /* Only a layer that alone exceeds the whole estimate stops before
+     * the lower layer's keyframe (forward.c): below that the queue it
+     * builds meanwhile is shorter than a freeze would be. */
+    sub->drop_now = sub->cur >= 0 && want < sub->cur && sub->track->layers[sub->cur].bps > est;
+    if (want != sub->bwe_layer)
+        yh_forward_set_limits(sub, sub->max_layer, want);
+}
+
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
 {
-    yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS];
+    yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS], up[YH_ALLOC_MAX_SUBS];
     yh_sub_t *subs[YH_ALLOC_MAX_SUBS];
     size_t n = 0;
     for (size_t i = 0; i < tp->subs.n && n < YH_ALLOC_MAX_SUBS; i++) {
@@ -307,21 +351,23 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
         subs[n++] = sub;
     }
     uint64_t used = 0, est = yh_bwe_estimate(tp->bwe);
-    if (!n || yh_bwe_allocate(est, a, n, &used) < 0)
+    if (!n)
+        return;
+    /* A dead band against flapping on an estimate that saws around one
+     * layer's rate: going down takes the whole estimate, going up needs
+     * 10 % to spare. */
+    memcpy(up, a, n * sizeof a[0]);
+    if (yh_bwe_allocate(est, a, n, &used) < 0 || yh_bwe_allocate(est * 10 / 11, up, n, &used) < 0)
         return;
     trace_allocation(tp, a, n);
     for (size_t i = 0; i < n; i++) {
         yh_sub_t *sub = subs[i];
-        int want = a[i].kind == YH_ALLOC_AUDIO ? YH_SFU_MAX_LAYERS - 1 : a[i].layer;
-        if (a[i].layer == YH_ALLOC_PAUSED && sub->max_layer < 0)
-            want = sub->bwe_layer; /* paused by the receiver, not by us */
-        else if (want == YH_ALLOC_PAUSED)
-            want = pause_or_lowest(w, sub, &a[i], est);
-        if (want > sub->bwe_layer && ++sub->up_rounds < 2)
-            continue;
-        sub->up_rounds = 0;
-        if (want != sub->bwe_layer)
-            yh_forward_set_limits(sub, sub->max_layer, want);
+        int want = layer_wanted(w, sub, &a[i], est);
+        if (want >= sub->bwe_layer) {
+            int higher = layer_wanted(w, sub, &up[i], est);
+            want = higher > sub->bwe_layer ? higher : sub->bwe_layer;
+        }
+        apply_layer(w, sub, want, est);
     }
 }
 

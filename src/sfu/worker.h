@@ -94,8 +94,11 @@ struct yh_sub {
     int max_layer;     /* the receiver's limit; -1 pauses the video */
     int bwe_layer;     /* the downlink estimate's limit; -1 pauses the video */
     int up_rounds;     /* allocations in a row that allowed a higher layer */
+    int up_hold;       /* rounds an upswitch waits for; grows when it flaps */
+    uint64_t up_us, down_us; /* last estimate-driven switch up, down */
     uint64_t paused_us; /* when the estimate paused the video */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
+    int drop_now;      /* the current layer alone exceeds the estimate */
     int rtx_started;
     uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
     uint8_t rr_lost;   /* fraction lost in the subscriber's last report */

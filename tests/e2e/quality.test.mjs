@@ -423,6 +423,10 @@ test('a small tile receives a small simulcast layer', { timeout: SCENARIO_TIMEOU
     const a = await join(env, meeting, 'A', CAPTURE);
     const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 }, { width: 400, height: 300 });
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
+    // A's own uplink estimate decides when it starts its top encoding;
+    // without it there is nothing for B's enlarged tile to get.
+    const aTop = await waitFor(async () => (await sentLayers(a)).includes('f:960'), 30000);
+    assert.ok(aTop, `A sends its top layer: ${await sentLayers(a)}`);
     const stopSampler = startSampler(env, b, 'A');
     try {
       const tile = await b.page.evaluate(() => window.__yh.layout?.() ?? null);
