@@ -90,7 +90,7 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
         n = tw->n;
     int64_t ref = unwrap_ref(b, tw->reference_time);
     int64_t arrival = ref * REF_US;
-    unsigned lost = 0, total = 0, fresh = 0;
+    unsigned lost = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         const yh_rtcp_twcc_pkt_t *p = &pkts[i];
         if (p->received)
@@ -98,29 +98,22 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
         yh_bwe_sent_t *e = yh_bwe_sendhist_find(&b->hist, p->seq);
         if (!e || (e->flags & YH_BWE_SENT_REPORTED))
             continue; /* unknown, too old, or a duplicate report */
-        /* Probe padding is sent to overfill the path on purpose: its loss
-         * says the probe found the limit (the probe's own result), not
-         * that the media is losing, so only media counts for the
-         * loss-based rate. */
-        int media = !(e->flags & YH_BWE_SENT_PROBE);
         if (!p->received) {
             if (!(e->flags & YH_BWE_SENT_LOST)) {
                 e->flags |= YH_BWE_SENT_LOST;
-                fresh++;
-                lost += (unsigned)media;
-                total += (unsigned)media;
+                lost++;
+                total++;
                 yh_bwe_probe_on_feedback(&b->probe, p->seq, e->size, -1);
             }
             continue;
         }
         e->flags |= YH_BWE_SENT_REPORTED;
-        fresh++;
-        total += (unsigned)media;
+        total++;
         yh_bwe_acked_add(&b->acked, arrival, e->size);
         yh_bwe_trendline_add(&b->trend, e->send_us, arrival);
         yh_bwe_probe_on_feedback(&b->probe, p->seq, e->size, arrival);
     }
-    if (!fresh)
+    if (!total)
         return 0; /* nothing new: not even the reference time is taken */
     b->have_ref = 1;
     b->last_ref = tw->reference_time;

@@ -26,7 +26,7 @@ import { test } from 'node:test';
 import { launchBrowser, openParticipant, saveScreenshots, screenshot } from './lib/browser.mjs';
 import { REPO_ROOT, freeUdpPort, startServer } from './lib/server.mjs';
 
-const SCENARIO_TIMEOUT_MS = 90000;
+const SCENARIO_TIMEOUT_MS = 130000;
 const RELAY_IP = '127.0.0.2';
 // Capture size of A: from 540p the client sends three layers (q, h, f), so
 // the lowest one (about 150 kbps) fits under the cap with room for audio.
@@ -37,6 +37,7 @@ const BASELINE_MS = 10000; // unimpaired phase
 const DOWN_WITHIN_MS = 8000; // cap -> B on a lower layer
 const LOW_HOLD_MS = 6000; // watched on the lower layer for freezes
 const UP_WITHIN_MS = 15000; // cap lifted -> B back on the top layer
+const TOP_SENT_WITHIN_MS = 40000; // A's uplink ramp to its top encoding
 const FREEZE_WINDOW_MS = 2000; // frames must rise in every such window once switched
 
 // YH_QUALITY_SERVER_ARGS adds server options, e.g. '--log-level debug'
@@ -287,6 +288,11 @@ test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it re
     const settings = await a.page.evaluate(() => window.__yh.client.localStream?.getVideoTracks()[0]?.getSettings());
     assert.ok(settings?.width > 0, `A has a camera (${JSON.stringify(settings)})`);
     const topWidth = settings.width;
+    // A's own uplink estimate (Chromium's, from the server's TWCC
+    // feedback) decides when A starts its top encoding; it usually takes
+    // 1-3 s but was seen to take over 15 s. The scenario starts from there.
+    const aTop = await waitFor(async () => (await sentLayers(a)).includes(`f:${topWidth}`), TOP_SENT_WITHIN_MS);
+    assert.ok(aTop, `A sends its top layer within ${TOP_SENT_WITHIN_MS} ms: ${await sentLayers(a)}`);
 
     const stopSampler = startSampler(env, b, 'A');
     try {
@@ -425,8 +431,8 @@ test('a small tile receives a small simulcast layer', { timeout: SCENARIO_TIMEOU
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
     // A's own uplink estimate decides when it starts its top encoding;
     // without it there is nothing for B's enlarged tile to get.
-    const aTop = await waitFor(async () => (await sentLayers(a)).includes('f:960'), 30000);
-    assert.ok(aTop, `A sends its top layer: ${await sentLayers(a)}`);
+    const aTop = await waitFor(async () => (await sentLayers(a)).includes('f:960'), TOP_SENT_WITHIN_MS);
+    assert.ok(aTop, `A sends its top layer within ${TOP_SENT_WITHIN_MS} ms: ${await sentLayers(a)}`);
     const stopSampler = startSampler(env, b, 'A');
     try {
       const tile = await b.page.evaluate(() => window.__yh.layout?.() ?? null);
