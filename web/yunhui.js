@@ -49,6 +49,7 @@ import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
 import { watchIceRestart } from './icerestart.js';
 import { startScreenShare, stopScreenShare } from './screenshare.js';
 import { inboundStats, outboundStats } from './stats.js';
+import { SubscriptionPacer } from './subscriptions.js';
 import { REQUEST_TIMEOUT_MS, Signaling, YunhuiError } from './signaling.js';
 import { Emitter, defaultSignalingUrl, normalizeMeetingNumber, pcMediaState, simulcastEncodings } from './util.js';
 
@@ -62,7 +63,6 @@ const RECONNECT_DELAY_MS = 1000;
 
 const HOST_ROLES = new Set(['host', 'cohost']);
 const PUBLISH_ROLES = new Set(['host', 'cohost', 'speaker']);
-const SUBSCRIPTION_INTERVAL_MS = 100; // at most 10 preference messages a second
 
 /** The protocol's source of a local track. */
 function sourceOfTrack(track) {
@@ -104,9 +104,9 @@ export class YunhuiClient extends Emitter {
     this._pendingMute = { microphone: 0, camera: 0, screen: 0 };
     this._offerChain = Promise.resolve();
     this._pubChain = Promise.resolve();
-    this._subPrefs = new Map(); // track id -> last sent preference (JSON)
-    this._subQueue = new Map(); // track id -> preference waiting to be sent
-    this._subTimer = null;
+    this._subs = new SubscriptionPacer((pref) => {
+      if (this.sig?.isOpen && this.tracks.has(pref.track)) this.request(pref).catch(() => {});
+    });
     this._left = false;
     this._reconnecting = false;
   }
@@ -282,8 +282,7 @@ export class YunhuiClient extends Emitter {
       case 'track-unpublished': {
         const track = this.tracks.get(msg.id);
         this.tracks.delete(msg.id);
-        this._subPrefs.delete(msg.id);
-        this._subQueue.delete(msg.id);
+        this._subs.forget(msg.id);
         this.emit('track-unpublished', { id: msg.id, track });
         break;
       }
@@ -424,30 +423,14 @@ export class YunhuiClient extends Emitter {
   }
 
   /**
-   * Receiving preference for one remote track (adaptive stream). Repeats
-   * are dropped and messages are paced: the server closes a connection
-   * that sends more than 50 messages a second.
+   * Receiving preference for one remote track (adaptive stream); repeats
+   * are dropped and messages paced (subscriptions.js).
    */
   setSubscription(trackId, { quality = 'high', width, height } = {}) {
     const pref = { type: 'subscription', track: trackId, quality };
     if (width) pref.width = Math.round(width);
     if (height) pref.height = Math.round(height);
-    const key = JSON.stringify(pref);
-    if (this._subPrefs.get(trackId) === key && !this._subQueue.has(trackId)) return;
-    this._subPrefs.set(trackId, key);
-    this._subQueue.set(trackId, pref);
-    this._pumpSubscriptions();
-  }
-
-  _pumpSubscriptions() {
-    if (this._subTimer || this._subQueue.size === 0) return;
-    this._subTimer = setTimeout(() => {
-      this._subTimer = null;
-      const [trackId, pref] = this._subQueue.entries().next().value;
-      this._subQueue.delete(trackId);
-      if (this.sig?.isOpen && this.tracks.has(trackId)) this.request(pref).catch(() => {});
-      this._pumpSubscriptions();
-    }, SUBSCRIPTION_INTERVAL_MS);
+    this._subs.set(trackId, pref);
   }
 
   // ---- publishing --------------------------------------------------------
@@ -795,9 +778,7 @@ export class YunhuiClient extends Emitter {
       this.emit('remote-track-ended', { trackId: r.trackId, participantId: r.participantId, kind: r.kind, source: r.source });
     }
     this.remote.clear();
-    clearTimeout(this._subTimer);
-    this._subTimer = null;
-    this._subQueue.clear();
+    this._subs.clear();
     this.pubPc?.close();
     this.subPc?.close();
     this.pubPc = null;

@@ -24,8 +24,12 @@ static int limit_of(const yh_sub_t *sub)
 void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer)
 {
     int was = limit_of(sub);
-    sub->max_layer = max_layer < -1 ? -1 : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1 : max_layer;
-    sub->bwe_layer = bwe_layer < -1 ? -1 : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1 : bwe_layer;
+    sub->max_layer = max_layer < -1                   ? -1
+                     : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : max_layer;
+    sub->bwe_layer = bwe_layer < -1                   ? -1
+                     : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : bwe_layer;
     if (limit_of(sub) < 0 && was >= 0) {
         /* Paused: resume later with continuous numbering at a keyframe. */
         yh_rtp_rewriter_switch(&sub->rw);
@@ -168,10 +172,11 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     sub->octets += (uint32_t)h->payload_len;
 }
 
-void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
-                const yh_rtp_hdr_t *h, int keyframe, int level)
+void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, const yh_rtp_hdr_t *h,
+                int keyframe, int level)
 {
     yh_track_t *tr = sub->track;
+    int down;
     if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0)
         return;
     if (layer != sub->cur) {
@@ -189,13 +194,14 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
         sub->drop_now = 0;
         sub->need_keyframe = 0;
         sub->vp8_switch = 1;
-    } else if (sub->drop_now && sub->bwe_layer < layer && lower_target(w, sub, tr, layer) >= 0) {
+    } else if (sub->drop_now && sub->bwe_layer < layer &&
+               (down = lower_target(w, sub, tr, layer)) >= 0) {
         /* This layer alone exceeds the estimate: sending on until the new
          * layer's keyframe arrives would only fill the bottleneck's queue
          * and delay that keyframe behind it, so the picture holds still
          * for those few hundred ms instead. A milder cut, or a receiver's
          * own smaller limit (tile size), keeps the smooth switch above. */
-        yh_router_request_keyframe(w, tr, lower_target(w, sub, tr, layer));
+        yh_router_request_keyframe(w, tr, down);
         return;
     } else if (sub->need_keyframe) {
         if (!keyframe) {

@@ -27,6 +27,17 @@
 #include "srtp_ref.h"
 #include "srtp_vectors.h"
 
+/* test_<name>_aes_cm and test_<name>_gcm: `fn` run with each profile. */
+#define BOTH_PROFILES(name, fn)                                                                    \
+    static void test_##name##_aes_cm(void **state)                                                 \
+    {                                                                                              \
+        fn(YH_SRTP_AES128_CM_SHA1_80);                                                             \
+    }                                                                                              \
+    static void test_##name##_gcm(void **state)                                                    \
+    {                                                                                              \
+        fn(YH_SRTP_AEAD_AES_128_GCM);                                                              \
+    }
+
 /* Heap allocations, counted two ways: glibc's malloc replaced by counting
  * wrappers (not under AddressSanitizer, which owns malloc), and OpenSSL's
  * allocator hooks (installed first thing in main). */
@@ -302,15 +313,7 @@ static void round_trip(yh_srtp_profile_t p)
     yh_srtp_destroy(b);
 }
 
-static void test_round_trip_aes_cm(void **state)
-{
-    round_trip(YH_SRTP_AES128_CM_SHA1_80);
-}
-
-static void test_round_trip_gcm(void **state)
-{
-    round_trip(YH_SRTP_AEAD_AES_128_GCM);
-}
+BOTH_PROFILES(round_trip, round_trip)
 
 static uint32_t lcg(uint32_t *x)
 {
@@ -394,23 +397,32 @@ static void interop_rtp(const end_t *tx, const end_t *rx)
     assert_true(next_rtx > 50 && replays > 30);
 }
 
-static void interop(yh_srtp_profile_t p)
+/* Runs `one_way` from our sessions to libsrtp2's, then back. */
+static void both_ways(yh_srtp_profile_t p, void (*one_way)(const end_t *tx, const end_t *rx))
 {
     end_t ours, ref;
     make_ends(p, &ours, &ref);
-    interop_rtp(&ours, &ref);
-    interop_rtp(&ref, &ours);
+    one_way(&ours, &ref);
+    one_way(&ref, &ours);
     free_ends(&ours, &ref);
 }
 
 static void test_interop_aes_cm(void **state)
 {
-    interop(YH_SRTP_AES128_CM_SHA1_80);
+    both_ways(YH_SRTP_AES128_CM_SHA1_80, interop_rtp);
 }
 
 static void test_interop_gcm(void **state)
 {
-    interop(YH_SRTP_AEAD_AES_128_GCM);
+    both_ways(YH_SRTP_AEAD_AES_128_GCM, interop_rtp);
+}
+
+/* `rx` unprotects `len` bytes of `pkt` into exactly `want`[0 .. wl). */
+static void expect_rtcp(const end_t *rx, uint8_t *pkt, size_t len, const uint8_t *want, size_t wl)
+{
+    assert_int_equal(rx->unprotect_rtcp(rx->s, pkt, &len), 0);
+    assert_int_equal(len, wl);
+    assert_memory_equal(pkt, want, wl);
 }
 
 /* SRTCP compounds and lone RRs from two SSRCs, pairs swapped in delivery,
@@ -426,17 +438,11 @@ static void interop_rtcp_one_way(const end_t *tx, const end_t *rx)
         assert_int_equal(tx->protect_rtcp(tx->s, a, &la, sizeof a), 0);
         assert_int_equal(tx->protect_rtcp(tx->s, b, &lb, sizeof b), 0);
         /* b first, then a (unless lost), then b again (a replay). */
-        size_t wl = make_rtcp_compound(want, ssrc, n + 1), l = lb;
-        assert_int_equal(rx->unprotect_rtcp(rx->s, b, &l), 0);
-        assert_int_equal(l, wl);
-        assert_memory_equal(b, want, wl);
-        if (n % 14 != 0) {
-            wl = n % 10 ? make_rtcp_compound(want, ssrc, n) : make_rtcp_rr(want, ssrc);
-            l = la;
-            assert_int_equal(rx->unprotect_rtcp(rx->s, a, &l), 0);
-            assert_int_equal(l, wl);
-            assert_memory_equal(a, want, wl);
-        }
+        expect_rtcp(rx, b, lb, want, make_rtcp_compound(want, ssrc, n + 1));
+        if (n % 14 != 0)
+            expect_rtcp(rx, a, la, want,
+                        n % 10 ? make_rtcp_compound(want, ssrc, n) : make_rtcp_rr(want, ssrc));
+        size_t wl, l;
         if (n % 20 == 0) {
             wl = make_rtcp_compound(b, ssrc, n + 1);
             assert_int_equal(tx->protect_rtcp(tx->s, b, &wl, sizeof b), 0);
@@ -449,23 +455,14 @@ static void interop_rtcp_one_way(const end_t *tx, const end_t *rx)
     }
 }
 
-static void interop_rtcp(yh_srtp_profile_t p)
-{
-    end_t ours, ref;
-    make_ends(p, &ours, &ref);
-    interop_rtcp_one_way(&ours, &ref);
-    interop_rtcp_one_way(&ref, &ours);
-    free_ends(&ours, &ref);
-}
-
 static void test_interop_rtcp_aes_cm(void **state)
 {
-    interop_rtcp(YH_SRTP_AES128_CM_SHA1_80);
+    both_ways(YH_SRTP_AES128_CM_SHA1_80, interop_rtcp_one_way);
 }
 
 static void test_interop_rtcp_gcm(void **state)
 {
-    interop_rtcp(YH_SRTP_AEAD_AES_128_GCM);
+    both_ways(YH_SRTP_AEAD_AES_128_GCM, interop_rtcp_one_way);
 }
 
 static void rejects(yh_srtp_profile_t p)
@@ -549,15 +546,7 @@ static void rejects(yh_srtp_profile_t p)
     yh_srtp_destroy(b);
 }
 
-static void test_rejects_aes_cm(void **state)
-{
-    rejects(YH_SRTP_AES128_CM_SHA1_80);
-}
-
-static void test_rejects_gcm(void **state)
-{
-    rejects(YH_SRTP_AEAD_AES_128_GCM);
-}
+BOTH_PROFILES(rejects, rejects)
 
 /* Every prefix of a valid packet is refused, read from a buffer of exactly
  * that size (so AddressSanitizer sees any read past *len); then the whole
@@ -592,15 +581,7 @@ static void truncated(yh_srtp_profile_t p)
     yh_srtp_destroy(b);
 }
 
-static void test_truncated_aes_cm(void **state)
-{
-    truncated(YH_SRTP_AES128_CM_SHA1_80);
-}
-
-static void test_truncated_gcm(void **state)
-{
-    truncated(YH_SRTP_AEAD_AES_128_GCM);
-}
+BOTH_PROFILES(truncated, truncated)
 
 /* Packets up to 1023 behind the newest are accepted once (late
  * retransmissions), older ones are not. The sender protects in order; the
