@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define YH_ALLOC_MAX_LAYERS 4 /* simulcast encodings (or SVC layers) per track */
+/* The choices for one video, cheapest first: a "layer" here is a step,
+ * such as one simulcast encoding with its temporal layers up to some. */
+#define YH_ALLOC_MAX_LAYERS 12
 #define YH_ALLOC_MAX_SUBS 256 /* subscriptions per call */
 #define YH_ALLOC_PAUSED (-1)
 

@@ -60,10 +60,44 @@ static int lower_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_trac
     return t >= 0 && t < layer ? t : -1;
 }
 
-/* RFC 7741 section 4.2: the picture id (7 or 15 bits) and TL0PICIDX are
- * moved by an offset fixed at each switch, so the decoder sees one
- * sequence. `p` is the copy in the send slot. */
-static void vp8_rewrite(yh_sub_t *sub, uint8_t *p, size_t len, int resend)
+/* RFC 7741 section 4.2: the output picture id of a packet (numskip.c keeps
+ * it continuous across switches and dropped frames), or -1 when the packet
+ * has none; YH_ERANGE when its picture is too old or was dropped. A new
+ * source's first packet restarts the numbering right after the last
+ * picture sent, in the source's picture-id width. */
+static int vp8_pid_out(yh_sub_t *sub, const uint8_t *payload, size_t len, int resend, int *out)
+{
+    yh_vp8_desc_t d;
+    uint16_t o;
+    *out = -1;
+    if (yh_vp8_parse_desc(payload, len, &d) < 0 || !d.has_picture_id)
+        return 0;
+    uint16_t mask = d.picture_id_15 ? 0x7fff : 0x7f;
+    if ((sub->vp8_switch || !sub->vp8_started) && !resend) {
+        uint16_t next = sub->vp8_started ? yh_numskip_next_out(&sub->pid) : d.picture_id;
+        if (sub->pid.mask != mask)
+            yh_numskip_init(&sub->pid, mask);
+        yh_numskip_start(&sub->pid, d.picture_id, (uint16_t)(next & mask));
+    }
+    if (yh_numskip_map(&sub->pid, d.picture_id, &o) < 0)
+        return YH_ERANGE;
+    *out = o;
+    return 0;
+}
+
+/* Leaves a dropped frame's picture id out of the numbering. */
+static void vp8_pid_drop(yh_sub_t *sub, const uint8_t *payload, size_t len)
+{
+    yh_vp8_desc_t d;
+    if (sub->vp8_started && !sub->vp8_switch && yh_vp8_parse_desc(payload, len, &d) == 0 &&
+        d.has_picture_id)
+        yh_numskip_drop(&sub->pid, d.picture_id);
+}
+
+/* Writes the picture id from vp8_pid_out and moves TL0PICIDX by an
+ * offset fixed at each switch, so the decoder sees one sequence. `p` is
+ * the copy in the send slot. */
+static void vp8_rewrite(yh_sub_t *sub, uint8_t *p, size_t len, int pid, int resend)
 {
     if (len < 2 || !(p[0] & 0x80))
         return;
@@ -76,17 +110,10 @@ static void vp8_rewrite(yh_sub_t *sub, uint8_t *p, size_t len, int resend)
         int wide = p[off] & 0x80;
         if (wide && off + 2 > len)
             return;
-        uint16_t mask = wide ? 0x7fff : 0x7f;
-        uint16_t pid = wide ? (uint16_t)(rd_be16(p + off) & 0x7fff) : (uint16_t)(p[off] & 0x7f);
-        if (restart && !resend)
-            sub->pid_offset = sub->vp8_started ? (uint16_t)(sub->last_pid + 1 - pid) : 0;
-        uint16_t out = (uint16_t)((pid + sub->pid_offset) & mask);
-        if (wide)
-            wr_be16(p + off, (uint16_t)(0x8000 | out));
-        else
-            p[off] = (uint8_t)out;
-        if (!resend)
-            sub->last_pid = out;
+        if (pid >= 0 && wide)
+            wr_be16(p + off, (uint16_t)(0x8000 | pid));
+        else if (pid >= 0)
+            p[off] = (uint8_t)(pid & 0x7f);
         off += wide ? 2 : 1;
     }
     if (x & 0x40 && off < len) {
@@ -136,7 +163,7 @@ static size_t write_exts(yh_worker_t *w, yh_tp_t *tp, yh_rtp_ext_elem_t ext[3], 
  * original sequence number, then the payload) when the subscriber
  * negotiated it, else as the original packet again. */
 static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp_hdr_t *h,
-                 uint16_t seq, uint32_t ts, int level, int resend)
+                 uint16_t seq, uint32_t ts, int level, int resend, int pid)
 {
     yh_tp_t *tp = sub->tp;
     const struct sockaddr *to = yh_transport_addr(tp->t);
@@ -161,7 +188,7 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     if (h->pad_len)
         slot[0] |= 0x20;
     if (sub->track && sub->track->p.codec == YH_SFU_CODEC_VP8)
-        vp8_rewrite(sub, slot + hl + osn, h->payload_len, resend);
+        vp8_rewrite(sub, slot + hl + osn, h->payload_len, pid, resend);
     size_t len = (size_t)hl + osn + body;
     if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
         return;
@@ -172,21 +199,75 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     sub->octets += (uint32_t)h->payload_len;
 }
 
-void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, const yh_rtp_hdr_t *h,
-                int keyframe, int level)
+/* The temporal layers the current layer may pass: the receiver's cap,
+ * and the estimate's. While a switch down to a lower simulcast layer
+ * waits for its keyframe, only the base layer goes on, which cuts the
+ * rate at once without a stall. */
+static int tid_limit(const yh_sub_t *sub)
+{
+    int bwe = sub->cur > sub->bwe_layer    ? 0
+              : sub->cur == sub->bwe_layer ? sub->bwe_tid
+                                           : YH_SFU_TID_ALL;
+    return bwe < sub->max_tid ? bwe : sub->max_tid;
+}
+
+static int frame_find(const yh_sub_t *sub, uint32_t ts)
+{
+    for (int i = 0; i < sub->frame_n; i++)
+        if (sub->frame_ts[i] == ts)
+            return i;
+    return -1;
+}
+
+/* Whether this packet's frame goes to the subscriber. Decided once per
+ * frame, at its first packet to arrive, so reordered packets of a frame
+ * share the verdict. The limit goes down at any new frame; it goes up only
+ * at a layer-sync frame (RFC 7741 4.2, Y bit: it references nothing above
+ * the base layer) or a keyframe, since a frame of a higher temporal layer
+ * may reference earlier frames of its layer the receiver never got. */
+static int temporal_pass(yh_sub_t *sub, const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi)
+{
+    int i = frame_find(sub, h->ts);
+    if (i >= 0)
+        return sub->frame_fwd[i];
+    uint32_t newest = sub->frame_ts[(sub->frame_next + YH_SUB_FRAMES - 1) % YH_SUB_FRAMES];
+    if (!sub->frame_n || (int32_t)(h->ts - newest) > 0) {
+        int want = tid_limit(sub);
+        if (pi->keyframe || want < sub->tid_cur)
+            sub->tid_cur = want;
+        else if (want > sub->tid_cur && pi->sync && pi->tid > sub->tid_cur && pi->tid <= want)
+            sub->tid_cur = pi->tid == want ? want : pi->tid;
+    }
+    int fwd = pi->tid <= sub->tid_cur;
+    sub->frame_ts[sub->frame_next] = h->ts;
+    sub->frame_fwd[sub->frame_next] = (uint8_t)fwd;
+    sub->frame_next = (uint8_t)((sub->frame_next + 1) % YH_SUB_FRAMES);
+    if (sub->frame_n < YH_SUB_FRAMES)
+        sub->frame_n++;
+    return fwd;
+}
+
+/* A new source starts: its frames are decided afresh. */
+static void frames_reset(yh_sub_t *sub)
+{
+    sub->frame_n = 0;
+    sub->frame_next = 0;
+    sub->tid_cur = tid_limit(sub);
+}
+
+/* Layer selection: 1 to go on with this packet, 0 to skip it. */
+static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
 {
     yh_track_t *tr = sub->track;
     int down;
-    if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0)
-        return;
     if (layer != sub->cur) {
         /* Another layer: taken only when it is the target and this packet
          * starts a keyframe, because a decoder can only start there. */
         if (layer != pick_target(w, sub, tr))
-            return;
+            return 0;
         if (!keyframe) {
             yh_router_request_keyframe(w, tr, layer);
-            return;
+            return 0;
         }
         if (sub->cur >= 0)
             yh_rtp_rewriter_switch(&sub->rw);
@@ -194,27 +275,49 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, co
         sub->drop_now = 0;
         sub->need_keyframe = 0;
         sub->vp8_switch = 1;
+        frames_reset(sub);
     } else if (sub->drop_now && sub->bwe_layer < layer &&
                (down = lower_target(w, sub, tr, layer)) >= 0) {
-        /* This layer alone exceeds the estimate: sending on until the new
-         * layer's keyframe arrives would only fill the bottleneck's queue
-         * and delay that keyframe behind it, so the picture holds still
-         * for those few hundred ms instead. A milder cut, or a receiver's
-         * own smaller limit (tile size), keeps the smooth switch above. */
+        /* Even this layer's base alone exceeds the estimate: sending on
+         * until the new layer's keyframe arrives would only fill the
+         * bottleneck's queue and delay that keyframe behind it, so the
+         * picture holds still for those few hundred ms instead. A milder
+         * cut keeps the smooth switch, with the base layer only. */
         yh_router_request_keyframe(w, tr, down);
-        return;
+        return 0;
     } else if (sub->need_keyframe) {
         if (!keyframe) {
             yh_router_request_keyframe(w, tr, layer);
-            return;
+            return 0;
         }
         sub->need_keyframe = 0;
+        frames_reset(sub);
     }
+    return 1;
+}
+
+void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, const yh_rtp_hdr_t *h,
+                const yh_pkt_info_t *pi)
+{
+    yh_track_t *tr = sub->track;
+    int vp8 = tr->p.codec == YH_SFU_CODEC_VP8 && tr->p.kind == YH_SFU_VIDEO, pid = -1;
+    if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0 ||
+        !select_layer(w, sub, layer, pi->keyframe))
+        return;
+    if (pi->tid >= 0 && !temporal_pass(sub, h, pi)) {
+        /* Taken out of the numbering, so the receiver sees no gap. */
+        yh_rtp_rewriter_drop(&sub->rw, h->seq);
+        if (vp8)
+            vp8_pid_drop(sub, pkt + h->payload_off, h->payload_len);
+        return;
+    }
+    if (vp8 && vp8_pid_out(sub, pkt + h->payload_off, h->payload_len, 0, &pid) < 0)
+        return;
     uint16_t seq;
     uint32_t ts;
     if (yh_rtp_rewriter_map(&sub->rw, h->seq, h->ts, tr->p.clock_rate, w->now_us, &seq, &ts) < 0)
         return;
-    emit(w, sub, pkt, h, seq, ts, level, 0);
+    emit(w, sub, pkt, h, seq, ts, pi->level, 0, pid);
 }
 
 /* RFC 3550 5.1: a packet of padding only (the last byte counts the
@@ -273,6 +376,10 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
             yh_rtxbuf_get(buf, seq_in, &pkt, &len, &at) < 0 ||
             w->now_us - at > YH_SFU_RTX_MAX_AGE_US || yh_rtp_parse(pkt, len, &h) < 0)
             continue;
-        emit(w, sub, pkt, &h, seqs[i], h.ts + sub->rw.ts_offset, -1, 1);
+        int pid = -1;
+        if (tr->p.codec == YH_SFU_CODEC_VP8 &&
+            vp8_pid_out(sub, pkt + h.payload_off, h.payload_len, 1, &pid) < 0)
+            continue;
+        emit(w, sub, pkt, &h, seqs[i], h.ts + sub->rw.ts_offset, -1, 1, pid);
     }
 }

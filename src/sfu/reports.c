@@ -222,8 +222,17 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
             yh_track_t *tr = tp->tracks.items[t];
             for (int l = 0; l < tr->n_layers; l++) {
                 yh_layer_t *L = &tr->layers[l];
+                uint64_t sum = 0;
                 L->bps = (uint32_t)(L->window_bytes * 8u * 1000000u / window_us);
                 L->window_bytes = 0;
+                L->n_tids = 1;
+                for (int k = 0; k < YH_SFU_MAX_TIDS; k++) {
+                    sum += L->window_tid_bytes[k];
+                    if (L->window_tid_bytes[k])
+                        L->n_tids = (uint8_t)(k + 1);
+                    L->tid_bps[k] = (uint32_t)(sum * 8u * 1000000u / window_us);
+                    L->window_tid_bytes[k] = 0;
+                }
             }
         }
     }
@@ -255,42 +264,93 @@ static int pause_or_lowest(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_s
     return w->now_us - sub->paused_us >= RESUME_TRIAL_US ? lowest : YH_ALLOC_PAUSED;
 }
 
-/* `--log-level debug`: the estimate and each video's layer rates and
- * choice, every allocation, for tuning on real links. */
-static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, size_t n)
+/* One choice for a video: a simulcast layer with its temporal layers up to
+ * `tid` (YH_SFU_TID_ALL: all). Compared as one number, layer first. */
+typedef struct yh_step {
+    int8_t layer, tid;
+} yh_step_t;
+
+#define STEP_VALUE(layer, tid) ((layer) * YH_SFU_MAX_TIDS + (tid))
+#define AUDIO_VALUE STEP_VALUE(YH_SFU_MAX_LAYERS - 1, YH_SFU_TID_ALL)
+
+static int value_of(const yh_step_t *st, int k)
+{
+    return k < 0 ? -1 : STEP_VALUE(st[k].layer, st[k].tid);
+}
+
+static int cur_value(const yh_sub_t *sub)
+{
+    return sub->bwe_layer < 0 ? -1 : STEP_VALUE(sub->bwe_layer, sub->bwe_tid);
+}
+
+/* The steps of a video, cheapest first. The lowest simulcast layer offers
+ * every frame rate its temporal layers give (down to a quarter with
+ * Chromium's three); higher layers only their two highest, so a larger
+ * picture never comes at a quarter of the frame rate when a smaller one
+ * could be smooth. The receiver's caps bound them. Returns the count. */
+static int video_steps(const yh_sub_t *sub, const yh_track_t *tr, yh_alloc_sub_t *x, yh_step_t *st)
+{
+    int n = 0, top = -1, first = 1;
+    for (int l = 0; l < tr->n_layers; l++) {
+        const yh_layer_t *L = &tr->layers[l];
+        if (!L->bps)
+            continue;
+        int nt = L->n_tids ? L->n_tids : 1;
+        int hi = nt - 1 < sub->max_tid ? nt - 1 : sub->max_tid;
+        int lo = first || hi == 0 ? 0 : hi - 1;
+        first = 0;
+        for (int t = lo; t <= hi && n < YH_ALLOC_MAX_LAYERS; t++) {
+            st[n] = (yh_step_t){(int8_t)l, (int8_t)(t == nt - 1 ? YH_SFU_TID_ALL : t)};
+            x->layer_bps[n] = L->tid_bps[t];
+            if (l <= sub->max_layer)
+                top = n;
+            n++;
+        }
+    }
+    x->n_layers = (uint8_t)n;
+    x->max_layer = (int8_t)(sub->max_layer < 0 ? YH_ALLOC_PAUSED : top);
+    return n;
+}
+
+/* `--log-level debug`: the estimate and each video's cheapest and dearest
+ * step and the choice, every allocation, for tuning on real links. */
+static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_step_t (*st)[YH_ALLOC_MAX_LAYERS],
+                             size_t n)
 {
     if (!yh_log_enabled(YH_LOG_DEBUG))
         return;
-    yh_bwe_stats_t st;
-    yh_bwe_get_stats(tp->bwe, &st);
+    yh_bwe_stats_t st_bwe;
+    yh_bwe_get_stats(tp->bwe, &st_bwe);
     char line[512];
     size_t off = 0;
     for (size_t i = 0; i < n && off < sizeof line - 64; i++) {
-        if (a[i].kind == YH_ALLOC_AUDIO)
+        if (a[i].kind == YH_ALLOC_AUDIO || !a[i].n_layers)
             continue;
-        off += (size_t)snprintf(line + off, sizeof line - off, " [%u/%u/%u k -> %d]",
-                                a[i].layer_bps[0] / 1000, a[i].layer_bps[1] / 1000,
-                                a[i].layer_bps[2] / 1000, a[i].layer);
+        int k = a[i].layer;
+        off += (size_t)snprintf(line + off, sizeof line - off, " [%u..%u k /%u -> %d.%d]",
+                                a[i].layer_bps[0] / 1000, a[i].layer_bps[a[i].n_layers - 1] / 1000,
+                                a[i].n_layers, k < 0 ? -1 : st[i][k].layer, k < 0 ? -1 : st[i][k].tid);
     }
     line[off] = 0;
     YH_LOGD("bwe", "tp %u est %llu delay %llu loss %llu acked %llu link %llu usage %d%s%s",
-            tp->p.id, (unsigned long long)(st.estimate_bps / 1000),
-            (unsigned long long)(st.delay_bps / 1000), (unsigned long long)(st.loss_bps / 1000),
-            (unsigned long long)(st.acked_bps / 1000), (unsigned long long)(st.link_bps / 1000),
-            (int)st.usage, st.probing ? " probing" : "", line);
+            tp->p.id, (unsigned long long)(st_bwe.estimate_bps / 1000),
+            (unsigned long long)(st_bwe.delay_bps / 1000), (unsigned long long)(st_bwe.loss_bps / 1000),
+            (unsigned long long)(st_bwe.acked_bps / 1000), (unsigned long long)(st_bwe.link_bps / 1000),
+            (int)st_bwe.usage, st_bwe.probing ? " probing" : "", line);
 }
 
-/* What the allocation `x` gives the subscription, with audio always on
- * and the pause rules above. */
-static int layer_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t *x, uint64_t est)
+/* What the allocation `x` gives the subscription, as a step value, with
+ * audio always on and the pause rules above. */
+static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t *x,
+                       const yh_step_t *st, uint64_t est)
 {
     if (x->kind == YH_ALLOC_AUDIO)
-        return YH_SFU_MAX_LAYERS - 1;
+        return AUDIO_VALUE;
     if (x->layer == YH_ALLOC_PAUSED && sub->max_layer < 0)
-        return sub->bwe_layer; /* paused by the receiver, not by us */
+        return cur_value(sub); /* paused by the receiver, not by us */
     if (x->layer == YH_ALLOC_PAUSED)
-        return pause_or_lowest(w, sub, x, est);
-    return x->layer;
+        return value_of(st, pause_or_lowest(w, sub, x, est));
+    return value_of(st, x->layer);
 }
 
 #define UP_HOLD_MIN 2     /* allocations (of 500 ms) an upswitch waits */
@@ -298,36 +358,40 @@ static int layer_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_
 #define FLAP_US 10000000u /* a drop this soon after going up doubles the wait */
 #define CALM_US 20000000u /* this long without a drop resets it */
 
-/* Lower layers apply at once; a higher one after up_hold allocations in a
+/* Lower steps apply at once; a higher one after up_hold allocations in a
  * row allowed it. A receiver whose estimate keeps dropping it right after
  * an upswitch waits longer each time (up to 8 s), so a link that can only
  * just carry a layer is not switched back and forth every few seconds
- * (each switch costs a keyframe). */
-static void apply_layer(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
+ * (each simulcast switch costs a keyframe). */
+static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
 {
+    int cur = cur_value(sub);
     if (!sub->up_hold || (sub->down_us && w->now_us - sub->down_us > CALM_US))
         sub->up_hold = UP_HOLD_MIN;
-    if (want > sub->bwe_layer && ++sub->up_rounds < sub->up_hold)
+    if (want > cur && ++sub->up_rounds < sub->up_hold)
         return;
     sub->up_rounds = 0;
-    if (want > sub->bwe_layer) {
+    if (want > cur) {
         sub->up_us = w->now_us;
-    } else if (want < sub->bwe_layer && sub->track->p.kind == YH_SFU_VIDEO) {
+    } else if (want < cur && sub->track->p.kind == YH_SFU_VIDEO) {
         if (sub->up_us && w->now_us - sub->up_us < FLAP_US && sub->up_hold < UP_HOLD_MAX)
             sub->up_hold *= 2;
         sub->down_us = w->now_us;
     }
-    /* Only a layer that alone exceeds the whole estimate stops before
-     * the lower layer's keyframe (forward.c): below that the queue it
-     * builds meanwhile is shorter than a freeze would be. */
-    sub->drop_now = sub->cur >= 0 && want < sub->cur && sub->track->layers[sub->cur].bps > est;
-    if (want != sub->bwe_layer)
-        yh_forward_set_limits(sub, sub->max_layer, want);
+    int layer = want < 0 ? -1 : want / YH_SFU_MAX_TIDS;
+    /* Only a layer whose base alone exceeds the whole estimate stops
+     * before the lower layer's keyframe (forward.c): below that its base
+     * layer goes on meanwhile. */
+    sub->drop_now = sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
+    sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
+    if (layer != sub->bwe_layer)
+        yh_forward_set_limits(sub, sub->max_layer, layer);
 }
 
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
 {
     yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS], up[YH_ALLOC_MAX_SUBS];
+    yh_step_t st[YH_ALLOC_MAX_SUBS][YH_ALLOC_MAX_LAYERS];
     yh_sub_t *subs[YH_ALLOC_MAX_SUBS];
     size_t n = 0;
     for (size_t i = 0; i < tp->subs.n && n < YH_ALLOC_MAX_SUBS; i++) {
@@ -341,33 +405,35 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
                   : tr->p.screen               ? YH_ALLOC_SCREEN
                                                : YH_ALLOC_VIDEO;
         x->priority = (uint8_t)tr->priority;
-        x->n_layers = (uint8_t)tr->n_layers;
-        x->max_layer = (int8_t)sub->max_layer;
-        uint32_t total = 0;
-        for (int l = 0; l < tr->n_layers && l < YH_ALLOC_MAX_LAYERS; l++)
-            total += x->layer_bps[l] = tr->layers[l].bps;
-        if (!total)
+        if (x->kind == YH_ALLOC_AUDIO) {
+            x->n_layers = 1;
+            x->max_layer = (int8_t)sub->max_layer;
+            x->layer_bps[0] = tr->layers[0].bps;
+        } else if (!video_steps(sub, tr, x, st[n])) {
             continue; /* nothing measured yet: leave it as it is */
+        }
+        if (!x->layer_bps[0])
+            continue;
         subs[n++] = sub;
     }
     uint64_t used = 0, est = yh_bwe_estimate(tp->bwe);
     if (!n)
         return;
     /* A dead band against flapping on an estimate that saws around one
-     * layer's rate: going down takes the whole estimate, going up needs
+     * step's rate: going down takes the whole estimate, going up needs
      * 10 % to spare. */
     memcpy(up, a, n * sizeof a[0]);
     if (yh_bwe_allocate(est, a, n, &used) < 0 || yh_bwe_allocate(est * 10 / 11, up, n, &used) < 0)
         return;
-    trace_allocation(tp, a, n);
+    trace_allocation(tp, a, st, n);
     for (size_t i = 0; i < n; i++) {
         yh_sub_t *sub = subs[i];
-        int want = layer_wanted(w, sub, &a[i], est);
-        if (want >= sub->bwe_layer) {
-            int higher = layer_wanted(w, sub, &up[i], est);
-            want = higher > sub->bwe_layer ? higher : sub->bwe_layer;
+        int want = step_wanted(w, sub, &a[i], st[i], est);
+        if (want >= cur_value(sub)) {
+            int higher = step_wanted(w, sub, &up[i], st[i], est);
+            want = higher > cur_value(sub) ? higher : cur_value(sub);
         }
-        apply_layer(w, sub, want, est);
+        apply_step(w, sub, want, est);
     }
 }
 

@@ -139,27 +139,33 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
     L->window_bytes += len;
     if (L->rtx)
         yh_rtxbuf_put(L->rtx, h->seq, buf, len, w->now_us);
-    int level = -1, keyframe = 1; /* audio can start anywhere */
+    yh_pkt_info_t pi = {.keyframe = 1, .level = -1, .tid = -1}; /* audio starts anywhere */
     const uint8_t *payload = buf + h->payload_off;
     if (tr->p.kind == YH_SFU_AUDIO) {
         uint8_t lv;
         int voice;
         if (tp->p.ext.audio_level && yh_rtp_ext_find(buf, h, tp->p.ext.audio_level, &d, &dl) == 0 &&
             yh_rtp_ext_audio_level(d, dl, &lv, &voice) == 0) {
-            level = (voice ? 0x80 : 0) | lv;
+            pi.level = (voice ? 0x80 : 0) | lv;
             tr->level_sum += lv;
             tr->level_count++;
             tr->voice_count += voice ? 1u : 0u;
         }
     } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
-        keyframe = yh_vp8_is_keyframe(payload, h->payload_len);
+        yh_vp8_desc_t vd;
+        pi.keyframe = yh_vp8_is_keyframe(payload, h->payload_len);
+        if (yh_vp8_parse_desc(payload, h->payload_len, &vd) == 0 && vd.has_tid) {
+            pi.tid = vd.tid;
+            pi.sync = vd.layer_sync;
+        }
     } else {
-        keyframe = yh_h264_is_keyframe(payload, h->payload_len);
+        pi.keyframe = yh_h264_is_keyframe(payload, h->payload_len);
     }
+    L->window_tid_bytes[pi.tid > 0 ? pi.tid : 0] += len;
     if (tr->muted)
         return;
     for (size_t i = 0; i < tr->subs.n; i++)
-        yh_forward(w, tr->subs.items[i], layer, buf, h, keyframe, level);
+        yh_forward(w, tr->subs.items[i], layer, buf, h, &pi);
 }
 
 /* RFC 4588 section 4: an RTX packet carries the original sequence number

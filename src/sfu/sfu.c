@@ -33,6 +33,7 @@ typedef struct cmd {
     cmd_type_t type;
     uint32_t id;
     int flag;
+    int flag2;
     union {
         yh_sfu_transport_params_t tp;
         yh_sfu_track_params_t track;
@@ -382,6 +383,8 @@ static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
     sub->cur = -1;
     sub->max_layer = YH_SFU_MAX_LAYERS - 1;
     sub->bwe_layer = YH_SFU_MAX_LAYERS - 1;
+    sub->max_tid = sub->bwe_tid = sub->tid_cur = YH_SFU_TID_ALL;
+    yh_numskip_init(&sub->pid, 0x7fff);
     yh_map_put(&w->subs, p->id, sub);
     yh_vec_push(&tp->subs, sub);
     yh_vec_push(&tr->subs, sub);
@@ -434,8 +437,11 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
             sub_free(w, obj);
         break;
     case CMD_SUB_LAYER:
-        if ((obj = yh_map_get(&w->subs, c->id)))
-            yh_forward_set_limits(obj, c->flag, ((yh_sub_t *)obj)->bwe_layer);
+        if ((obj = yh_map_get(&w->subs, c->id))) {
+            yh_sub_t *sub = obj;
+            sub->max_tid = c->flag2 < 0 ? 0 : c->flag2 > YH_SFU_TID_ALL ? YH_SFU_TID_ALL : c->flag2;
+            yh_forward_set_limits(sub, c->flag, sub->bwe_layer);
+        }
         break;
     case CMD_STOP:
         w->stopping = 1;
@@ -708,12 +714,13 @@ int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p)
     return push(s, c);
 }
 
-int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer)
+int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer, int max_tid)
 {
     cmd_t *c = cmd_new(CMD_SUB_LAYER, id);
     if (!c)
         return YH_ENOMEM;
     c->flag = max_layer;
+    c->flag2 = max_tid;
     return push(s, c);
 }
 

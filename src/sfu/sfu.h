@@ -109,6 +109,9 @@ int yh_sfu_transport_restart_ice(yh_sfu_t *s, const yh_sfu_transport_params_t *p
 int yh_sfu_transport_remove(yh_sfu_t *s, uint32_t id);
 
 #define YH_SFU_MAX_LAYERS 3
+/* VP8 temporal layers (RFC 7741 TID, 2 bits); "all" lets every one pass. */
+#define YH_SFU_MAX_TIDS 4
+#define YH_SFU_TID_ALL (YH_SFU_MAX_TIDS - 1)
 #define YH_SFU_RID_MAX 16
 
 typedef struct yh_sfu_track_params {
@@ -154,7 +157,10 @@ int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p);
 int yh_sfu_unsubscribe(yh_sfu_t *s, uint32_t id);
 /* The highest simulcast layer a subscription may receive (0 lowest);
  * -1 pauses its video (the receiver's tile is hidden). Switches happen at
- * keyframes of the new layer. */
-int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer);
+ * keyframes of the new layer. `max_tid` is the highest VP8 temporal layer
+ * (a frame-rate cap: with Chromium's three layers 0 is a quarter of the
+ * frame rate, 1 half), YH_SFU_TID_ALL for no cap; it goes down at the
+ * next frame and up at the next layer-sync frame, with no keyframe. */
+int yh_sfu_sub_set_layer(yh_sfu_t *s, uint32_t id, int max_layer, int max_tid);
 
 #endif

@@ -18,6 +18,7 @@
 #include "bwe/twcc_rec.h"
 #include "net/udp.h"
 #include "rtp/nackgen.h"
+#include "rtp/numskip.h"
 #include "rtp/recvstats.h"
 #include "rtp/rewrite.h"
 #include "rtp/rtxbuf.h"
@@ -36,6 +37,16 @@
 #define YH_SFU_BWE_START_BPS 3000000u
 #define YH_SFU_BWE_MIN_BPS 100000u
 #define YH_SFU_BWE_MAX_BPS 30000000u
+
+#define YH_SUB_FRAMES 4
+
+/* What the router learned of one media packet, for every subscription. */
+typedef struct yh_pkt_info {
+    int keyframe; /* starts a keyframe (audio: always) */
+    int level;    /* RFC 6464 audio level byte, or -1 */
+    int tid;      /* VP8 temporal layer, or -1 when not signalled */
+    int sync;     /* layer sync (Y): depends only on temporal layer 0 */
+} yh_pkt_info_t;
 
 typedef struct yh_tp yh_tp_t;
 typedef struct yh_track yh_track_t;
@@ -63,6 +74,11 @@ typedef struct yh_layer {
     uint64_t last_packet_us;
     uint64_t window_bytes; /* received in the current rate window */
     uint32_t bps;          /* measured over the last window */
+    /* VP8 temporal layers: bytes by TID in the window, and the rate of
+     * TIDs 0..t over the last one; n_tids is 1 when there are none. */
+    uint64_t window_tid_bytes[YH_SFU_MAX_TIDS];
+    uint32_t tid_bps[YH_SFU_MAX_TIDS];
+    uint8_t n_tids;
     /* The last sender report, for translating SRs to subscribers. */
     int has_sr;
     uint64_t sr_ntp;
@@ -105,9 +121,17 @@ struct yh_sub {
     uint64_t rr_lost_us;
     uint32_t packets;
     uint32_t octets;
-    /* VP8 picture id and TL0PICIDX kept continuous across layer switches. */
+    /* VP8 temporal layers forwarded: the receiver's cap, the estimate's
+     * (within bwe_layer), and what passes now (it changes at frames). */
+    int max_tid, bwe_tid, tid_cur;
+    /* The last frames' verdicts, so late packets of a frame share them. */
+    uint32_t frame_ts[YH_SUB_FRAMES];
+    uint8_t frame_fwd[YH_SUB_FRAMES];
+    uint8_t frame_next, frame_n;
+    /* VP8 picture ids continuous across switches and dropped frames;
+     * TL0PICIDX moved by an offset fixed at each switch. */
     int vp8_started, vp8_switch;
-    uint16_t pid_offset, last_pid;
+    yh_numskip_t pid;
     uint8_t tl0_offset, last_tl0;
 };
 
@@ -154,7 +178,7 @@ void yh_router_tick(yh_worker_t *w);
 void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
 /* forward.c: writing packets for subscribers. */
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
-                const yh_rtp_hdr_t *h, int keyframe, int level);
+                const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi);
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n);
 /* Sends `n` padding-only packets on the subscription's stream (numbers
  * reserved from its rewriter) as a bandwidth probe. Returns how many. */

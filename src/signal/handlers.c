@@ -187,7 +187,8 @@ static int h_subscription(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_
         if (s->sfu && sl->sub_id)
             yh_sfu_sub_set_layer(s->sfu, sl->sub_id,
                                  layer_for(r->u.subscription.quality, r->u.subscription.width,
-                                           r->u.subscription.height));
+                                           r->u.subscription.height),
+                                 YH_SFU_TID_ALL);
         return 0;
     }
     return fail(err, "not-found", "no such track in your subscriptions");

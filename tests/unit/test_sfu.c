@@ -458,7 +458,7 @@ static void test_forwarding(void **state)
     }
     assert_int_equal(layer_seen, 2);
     /* Down to the lowest: f keeps flowing until q has a keyframe. */
-    yh_sfu_sub_set_layer(sfu, 40, 0);
+    yh_sfu_sub_set_layer(sfu, 40, 0, YH_SFU_TID_ALL);
     uv_sleep(50);
     publish_layer(&a, 2, 3001, 273000, 301, 0);
     assert_true(recv_rtp(&b, &h, 1000));
@@ -493,7 +493,7 @@ static void test_forwarding(void **state)
     assert_int_equal(b.last[h.payload_off + 2], payload0);
     assert_int_equal(b.last[h.payload_off + 2 + 6], '0');
     /* Paused: nothing more. */
-    yh_sfu_sub_set_layer(sfu, 40, -1);
+    yh_sfu_sub_set_layer(sfu, 40, -1, YH_SFU_TID_ALL);
     uv_sleep(50);
     publish_layer(&a, 0, 1003, 99000, 103, 1);
     assert_false(recv_rtp(&b, &h, 200));
