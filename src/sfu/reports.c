@@ -29,7 +29,7 @@ static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
 }
 
 /* Uplink loss: ask the publisher for what is missing (RFC 4585 6.2.1). */
-static void send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L)
+void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L)
 {
     uint16_t lost[64];
     size_t n = yh_nackgen_collect(L->nack, w->now_us, YH_SFU_NACK_RETRY_US, lost, 64);
@@ -160,7 +160,7 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
             if (tr->layers[l].pli_pending)
                 yh_router_request_keyframe(w, tr, l);
             if (tr->layers[l].nack)
-                send_nack(w, tp, &tr->layers[l]);
+                yh_router_send_nack(w, tp, &tr->layers[l]);
         }
     }
     if (twcc_due && tp->rec)

@@ -215,8 +215,13 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     }
     if (h.pt != tr->p.pt)
         return;
-    if (tr->layers[layer].nack)
-        yh_nackgen_on_packet(tr->layers[layer].nack, h.seq, w->now_us);
+    yh_nackgen_t *g = tr->layers[layer].nack;
+    if (g) {
+        size_t missing = g->n;
+        yh_nackgen_on_packet(g, h.seq, w->now_us);
+        if (g->n > missing) /* a gap: ask at once, not at the next tick */
+            yh_router_send_nack(w, tp, &tr->layers[layer]);
+    }
     on_media(w, tp, tr, layer, buf, len, &h);
 }
 

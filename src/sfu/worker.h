@@ -189,6 +189,9 @@ void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer);
 /* reports.c: shares the downlink estimate of a subscriber transport. */
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
+/* Uplink loss: NACKs the layer's missing packets that are due (RFC 4585
+ * 6.2.1); called on every tick and at once when a gap appears. */
+void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L);
 
 /* sfu.c: the state the router needs to change. */
 void yh_worker_clock(yh_worker_t *w);
