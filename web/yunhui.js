@@ -18,8 +18,9 @@
 // preview with setLocalStream(), publish() when the role allows it (the
 // floor was given: 'role-changed'), pausePublishing() when it no longer
 // does. setSubscription(trackId, {quality}) tells the server what a track
-// is shown at (paced, repeats dropped). listDevices(), openLocalMedia() and
-// openDeviceTrack() come from devices.js.
+// is shown at (paced, repeats dropped); setFrameRate(trackId, fps) caps the
+// frame rate received of it until lifted with null. listDevices(),
+// openLocalMedia() and openDeviceTrack() come from devices.js.
 //
 // Waiting participants leave through participant-left (reason left,
 // disconnected, denied), admitted ones arrive with participant-joined.
@@ -104,6 +105,8 @@ export class YunhuiClient extends Emitter {
     this._pendingMute = { microphone: 0, camera: 0, screen: 0 };
     this._offerChain = Promise.resolve();
     this._pubChain = Promise.resolve();
+    this._subPrefs = new Map(); // track id -> {quality, width, height} last set
+    this._fpsCaps = new Map(); // track id -> frame-rate cap (setFrameRate)
     this._subs = new SubscriptionPacer((pref) => {
       if (this.sig?.isOpen && this.tracks.has(pref.track)) this.request(pref).catch(() => {});
     });
@@ -283,6 +286,8 @@ export class YunhuiClient extends Emitter {
         const track = this.tracks.get(msg.id);
         this.tracks.delete(msg.id);
         this._subs.forget(msg.id);
+        this._subPrefs.delete(msg.id);
+        this._fpsCaps.delete(msg.id);
         this.emit('track-unpublished', { id: msg.id, track });
         break;
       }
@@ -427,9 +432,32 @@ export class YunhuiClient extends Emitter {
    * are dropped and messages paced (subscriptions.js).
    */
   setSubscription(trackId, { quality = 'high', width, height } = {}) {
+    this._subPrefs.set(trackId, { quality, width, height });
+    this._sendSubscription(trackId);
+  }
+
+  /**
+   * Caps the frame rate received of one remote video track (protocol
+   * `fps`, 1..120; more is taken as 120); null or 0 lifts the cap. The
+   * cap stays across later setSubscription calls. The server applies it
+   * to VP8 publishers that send temporal layers (Chromium's simulcast:
+   * 7.5, 15 or 30 fps).
+   */
+  setFrameRate(trackId, fps) {
+    const n = Math.round(Number(fps));
+    if (Number.isFinite(n) && n > 0) this._fpsCaps.set(trackId, Math.min(120, n));
+    else this._fpsCaps.delete(trackId);
+    this._sendSubscription(trackId);
+  }
+
+  /** The track's whole preference (the server replaces it per message). */
+  _sendSubscription(trackId) {
+    const { quality = 'high', width, height } = this._subPrefs.get(trackId) ?? {};
     const pref = { type: 'subscription', track: trackId, quality };
     if (width) pref.width = Math.round(width);
     if (height) pref.height = Math.round(height);
+    const fps = this._fpsCaps.get(trackId);
+    if (fps) pref.fps = fps;
     this._subs.set(trackId, pref);
   }
 
@@ -779,6 +807,8 @@ export class YunhuiClient extends Emitter {
     }
     this.remote.clear();
     this._subs.clear();
+    this._subPrefs.clear();
+    this._fpsCaps.clear();
     this.pubPc?.close();
     this.subPc?.close();
     this.pubPc = null;

@@ -162,7 +162,8 @@ static int h_ignore(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_t *r, 
 
 /* Adaptive stream: the receiver's wish for one track becomes the highest
  * simulcast layer it may get (layers are q, h, f: about 1/4, 1/2 and full
- * size). A size of 0 or no size leaves the layer to `quality`. */
+ * size). A size of 0 or no size leaves the layer to `quality`. Its frame
+ * rate (`fps`) becomes the highest VP8 temporal layer (yh_sig_fps_max_tid). */
 static int layer_for(int quality, int width, int height)
 {
     int by_size = 2;
@@ -188,7 +189,7 @@ static int h_subscription(yh_signal_t *s, yh_signal_conn_t *c, const yh_sig_req_
             yh_sfu_sub_set_layer(s->sfu, sl->sub_id,
                                  layer_for(r->u.subscription.quality, r->u.subscription.width,
                                            r->u.subscription.height),
-                                 YH_SFU_TID_ALL);
+                                 yh_sig_fps_max_tid(r->u.subscription.fps));
         return 0;
     }
     return fail(err, "not-found", "no such track in your subscriptions");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "sfu/sfu.h"
 
 typedef int (*parse_fn)(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e);
 
@@ -237,7 +238,25 @@ static int parse_subscription(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)
         if (v && json_is_integer(v))
             *out[i] = (int)json_integer_value(v);
     }
+    json_t *fps = json_object_get(o, "fps");
+    r->u.subscription.fps = 0;
+    if (fps && !json_is_null(fps) &&
+        (!json_is_integer(fps) || json_integer_value(fps) < 1 || json_integer_value(fps) > 120))
+        return fail(e, "field 'fps' must be an integer 1..120");
+    if (fps && json_is_integer(fps))
+        r->u.subscription.fps = (int)json_integer_value(fps);
     return 0;
+}
+
+/* Chromium's simulcast VP8 has three temporal layers at 30 fps: TID 0
+ * alone is 7.5 fps, TIDs 0-1 are 15 fps. The cap keeps the highest set
+ * that stays at or under about the rate asked for; a wish of 24 fps or
+ * more (or none) takes every layer. */
+int yh_sig_fps_max_tid(int fps)
+{
+    if (fps <= 0 || fps >= 24)
+        return YH_SFU_TID_ALL;
+    return fps >= 12 ? 1 : 0;
 }
 
 static int parse_mute(json_t *o, yh_sig_req_t *r, yh_sig_err_t *e)

@@ -97,8 +97,9 @@ typedef struct yh_sig_req {
         } unpublish;
         struct {
             const char *track;
-            int quality; /* -1 off, 0 low, 1 medium, 2 high; 3 when not given */
+            int quality;       /* -1 off, 0 low, 1 medium, 2 high; 3 when not given */
             int width, height; /* 0 when not given */
+            int fps;           /* 1..120; 0 when not given */
         } subscription;
         struct {
             const char *sdp;
@@ -147,6 +148,10 @@ void yh_sig_req_free(yh_sig_req_t *req);
 /* The protocol name of a type ("join", ...) and of a moderate action. */
 const char *yh_sig_type_name(yh_sig_type_t t);
 const char *yh_sig_action_name(yh_mod_action_t a);
+
+/* The highest VP8 temporal layer (RFC 7741 TID) a subscription's `fps`
+ * wish allows, YH_SFU_TID_ALL for no cap (also for 0: not given). */
+int yh_sig_fps_max_tid(int fps);
 
 /* Trims ASCII white space and checks a display name: UTF-8 (already
  * guaranteed by the JSON parser), no control characters, at most

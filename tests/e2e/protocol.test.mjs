@@ -157,6 +157,12 @@ describe('signaling protocol', { timeout: 60000 }, () => {
     assert.equal(pref.type, 'ok', JSON.stringify(pref));
     const off = await b.request({ type: 'subscription', track: t1.id, quality: 'off' });
     assert.equal(off.type, 'ok', JSON.stringify(off));
+    const fps = await b.request({ type: 'subscription', track: t1.id, fps: 15 });
+    assert.equal(fps.type, 'ok', JSON.stringify(fps));
+    for (const bad of [0, 121, 7.5, '15']) {
+      const r = await b.request({ type: 'subscription', track: t1.id, fps: bad });
+      assert.equal(r.code, 'bad-request', `fps ${JSON.stringify(bad)}: ${JSON.stringify(r)}`);
+    }
     const unknown = await b.request({ type: 'subscription', track: 't999999', quality: 'high' });
     assert.equal(unknown.type, 'error');
     assert.equal(unknown.code, 'not-found');

@@ -13,6 +13,7 @@
 
 #include "base/err.h"
 #include "meeting/meeting.h"
+#include "sfu/sfu.h"
 #include "signal/msg.h"
 
 static int parse(const char *text, yh_sig_req_t *r, yh_sig_err_t *e)
@@ -193,6 +194,73 @@ static void test_requests(void **state)
     yh_sig_req_free(&r);
     expect_error("{\"type\":\"chat\",\"text\":\"\"}", "'text'", 0);
     expect_error("{\"type\":\"chat\",\"text\":\"x\",\"to\":5}", "'to'", 0);
+}
+
+/* subscription: quality, tile size and frame rate, each optional. */
+static void test_subscription(void **state)
+{
+    (void)state;
+    yh_sig_req_t r;
+    yh_sig_err_t e;
+    assert_int_equal(parse("{\"type\":\"subscription\",\"track\":\"t4\"}", &r, &e), 0);
+    assert_string_equal(r.u.subscription.track, "t4");
+    assert_int_equal(r.u.subscription.quality, 3);
+    assert_int_equal(r.u.subscription.width, 0);
+    assert_int_equal(r.u.subscription.fps, 0);
+    yh_sig_req_free(&r);
+    assert_int_equal(parse("{\"type\":\"subscription\",\"track\":\"t4\",\"quality\":\"low\","
+                           "\"width\":320,\"height\":180,\"fps\":15}",
+                           &r, &e),
+                     0);
+    assert_int_equal(r.u.subscription.quality, 0);
+    assert_int_equal(r.u.subscription.width, 320);
+    assert_int_equal(r.u.subscription.height, 180);
+    assert_int_equal(r.u.subscription.fps, 15);
+    yh_sig_req_free(&r);
+    /* The bounds, and null as "not given" like width and height. */
+    assert_int_equal(parse("{\"type\":\"subscription\",\"track\":\"t4\",\"fps\":1}", &r, &e), 0);
+    assert_int_equal(r.u.subscription.fps, 1);
+    yh_sig_req_free(&r);
+    assert_int_equal(parse("{\"type\":\"subscription\",\"track\":\"t4\",\"fps\":120}", &r, &e), 0);
+    assert_int_equal(r.u.subscription.fps, 120);
+    yh_sig_req_free(&r);
+    assert_int_equal(parse("{\"type\":\"subscription\",\"track\":\"t4\",\"fps\":null}", &r, &e), 0);
+    assert_int_equal(r.u.subscription.fps, 0);
+    yh_sig_req_free(&r);
+    static const char *const bad[] = {"0", "-5", "121", "15.0", "7.5", "\"15\"", "true", "[15]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "{\"type\":\"subscription\",\"track\":\"t4\",\"fps\":%s}",
+                 bad[i]);
+        expect_error(text, "field 'fps' must be an integer 1..120", 0);
+    }
+    expect_error("{\"type\":\"subscription\",\"track\":\"t4\",\"width\":-1}", "'width'", 0);
+    expect_error("{\"type\":\"subscription\",\"fps\":15}", "'track' is required", 0);
+}
+
+/* fps -> highest temporal layer: Chromium's three layers at 30 fps give
+ * 7.5 (TID 0), 15 (TID <= 1) and 30 fps (all). */
+static void test_fps_max_tid(void **state)
+{
+    (void)state;
+    static const struct {
+        int fps, tid;
+    } cases[] = {
+        {0, YH_SFU_TID_ALL},
+        {120, YH_SFU_TID_ALL},
+        {30, YH_SFU_TID_ALL},
+        {24, YH_SFU_TID_ALL},
+        {23, 1},
+        {15, 1},
+        {12, 1},
+        {11, 0},
+        {7, 0},
+        {1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (yh_sig_fps_max_tid(cases[i].fps) != cases[i].tid)
+            fail_msg("fps %d -> TID %d, expected %d", cases[i].fps,
+                     yh_sig_fps_max_tid(cases[i].fps), cases[i].tid);
 }
 
 /* Slot planning: appended in order, reused only once the client has seen
@@ -381,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_publish),
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_subscription),
+        cmocka_unit_test(test_fps_max_tid),
         cmocka_unit_test(test_join_credentials),
         cmocka_unit_test(test_moderate),
         cmocka_unit_test(test_slots),
