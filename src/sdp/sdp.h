@@ -109,6 +109,7 @@ enum {
 #define YH_SDP_PT_H264 102
 #define YH_SDP_PT_VP8_RTX 97
 #define YH_SDP_PT_H264_RTX 103
+#define YH_SDP_PT_RED 63 /* RFC 2198 redundant Opus */
 
 /* Extension ids the server uses in its subscriber offers. */
 #define YH_SDP_SUB_EXT_AUDIO_LEVEL 1
@@ -251,6 +252,11 @@ const char *yh_sdp_setup_str(yh_sdp_setup_t s);
 /* Publisher answers accept the offer's RTX (RFC 4588) for the chosen video
  * codec; subscriber offers do not carry RTX yet. */
 #define YH_SDP_F_RTX 1u
+/* Redundant audio (RFC 2198): publisher answers accept the offer's
+ * red/48000/2 whose fmtp names only the chosen Opus ("111/111") and list
+ * it before Opus on the m= line (libwebrtc sends RED only then); subscriber
+ * offers add red/48000/2 at YH_SDP_PT_RED after Opus on every Opus slot. */
+#define YH_SDP_F_RED 2u
 
 /* What the server puts in every description it writes. Borrowed strings. */
 typedef struct yh_sdp_local {
@@ -296,6 +302,7 @@ typedef struct yh_sdp_pub_media {
     yh_sdp_dir_t offer_dir; /* the client's direction */
     yh_sdp_codec_t codec;   /* chosen codec; fb holds the negotiated flags */
     uint8_t rtx_pt;         /* 0: no RTX (not offered, or YH_SDP_F_RTX unset) */
+    uint8_t red_pt;         /* audio: RED carrying codec.pt; 0: none (YH_SDP_F_RED) */
     uint8_t rtcp_rsize;
     yh_sdp_ext_ids_t ext;
     /* The first sending stream (ssrc 0 when the offer lists none, as
@@ -379,6 +386,7 @@ typedef struct yh_sdp_sub_answer {
         char mid[YH_SDP_MID_MAX + 1];
         uint8_t accepted; /* port != 0 */
         uint8_t rtx;      /* the offered RTX format was accepted */
+        uint8_t red;      /* the offered RED format (YH_SDP_PT_RED) was accepted */
         yh_sdp_dir_t dir;
     } media[YH_SDP_MAX_MEDIA];
 } yh_sdp_sub_answer_t;

@@ -247,6 +247,47 @@ static void choose_rtx(const yh_sdp_t *offer, yh_sdp_pub_t *out)
     }
 }
 
+/* An fmtp of RFC 2198 section 5 ("111/111": the primary's payload type,
+ * then one per redundant generation) that names only `pt`. */
+static int red_fmtp_only(const char *f, uint8_t pt)
+{
+    for (;;) {
+        unsigned v = 0, digits = 0;
+        while (*f >= '0' && *f <= '9' && digits < 3) {
+            v = v * 10 + (unsigned)(*f++ - '0');
+            digits++;
+        }
+        if (!digits || v != pt)
+            return 0;
+        if (*f == '\0')
+            return 1;
+        if (*f++ != '/')
+            return 0;
+    }
+}
+
+/* RFC 2198: take the offer's red/48000/2 carrying the chosen Opus, so the
+ * client repeats each frame in the next packet. The server forwards the
+ * blocks as they are, so redundancy of any other codec is left out. */
+static void choose_red(const yh_sdp_t *offer, yh_sdp_pub_t *out)
+{
+    for (uint8_t i = 0; i < out->n_media; i++) {
+        yh_sdp_pub_media_t *pm = &out->media[i];
+        if (!pm->accepted || pm->kind != YH_SDP_KIND_AUDIO)
+            continue;
+        const yh_sdp_media_t *m = &offer->media[i];
+        for (uint8_t c = 0; c < m->n_codecs; c++) {
+            const yh_sdp_codec_t *k = &m->codecs[c];
+            if (yh_sdp__ieq(k->name, "red") && k->clock == 48000 && k->channels == 2 &&
+                !k->fmtp_truncated && k->pt != pm->codec.pt &&
+                red_fmtp_only(k->fmtp, pm->codec.pt)) {
+                pm->red_pt = k->pt;
+                break;
+            }
+        }
+    }
+}
+
 static int valid_sha256(const char *v)
 {
     /* 32 hex pairs joined by ':' (RFC 8122 section 5). */
@@ -353,7 +394,12 @@ static void write_media(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_p
             yh_sdp__line(b, "a=mid:%s", m->mid);
         return;
     }
-    if (pm->rtx_pt)
+    /* RED goes first: libwebrtc sends it only when it precedes the codec
+     * it carries (WebRtcVoiceSendChannel::SetSendCodecs). */
+    if (pm->red_pt)
+        yh_sdp__line(b, "m=%s %u %s %u %u", m->kind_str, (unsigned)local->port, m->proto,
+                     (unsigned)pm->red_pt, (unsigned)pm->codec.pt);
+    else if (pm->rtx_pt)
         yh_sdp__line(b, "m=%s %u %s %u %u", m->kind_str, (unsigned)local->port, m->proto,
                      (unsigned)pm->codec.pt, (unsigned)pm->rtx_pt);
     else
@@ -367,6 +413,13 @@ static void write_media(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_p
     yh_sdp__line(b, "a=rtcp-mux");
     if (pm->rtcp_rsize)
         yh_sdp__line(b, "a=rtcp-rsize");
+    if (pm->red_pt) {
+        /* The offer's own fmtp, already checked to name only the Opus PT. */
+        const yh_sdp_codec_t *red = yh_sdp_find_codec(m, pm->red_pt);
+        yh_sdp__line(b, "a=rtpmap:%u red/48000/2", (unsigned)pm->red_pt);
+        if (red)
+            yh_sdp__line(b, "a=fmtp:%u %s", (unsigned)pm->red_pt, red->fmtp);
+    }
     write_codec(b, &pm->codec);
     if (pm->rtx_pt) {
         yh_sdp__line(b, "a=rtpmap:%u rtx/90000", (unsigned)pm->rtx_pt);
@@ -419,6 +472,8 @@ int yh_sdp_pub_answer(const yh_sdp_t *offer, const yh_sdp_local_t *local, uint64
         return rc;
     if (local->flags & YH_SDP_F_RTX)
         choose_rtx(offer, out);
+    if (local->flags & YH_SDP_F_RED)
+        choose_red(offer, out);
     rc = write_answer(offer, local, version, out, buf, cap);
     if (rc < 0)
         return yh_sdp__fail(err, err_cap, rc, "answer does not fit in %zu bytes", cap);

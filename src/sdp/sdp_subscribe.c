@@ -36,6 +36,14 @@ static int with_rtx(const yh_sdp_sub_slot_t *s)
     return s->rtx_ssrc && codecs[s->codec].rtx_pt;
 }
 
+/* RED (RFC 2198) is offered after Opus: a receiver decodes every format
+ * it accepted, and a client that knows only Opus (yunhui-term) answers
+ * with the first one it knows. */
+static int with_red(const yh_sdp_local_t *local, const yh_sdp_sub_slot_t *s)
+{
+    return (local->flags & YH_SDP_F_RED) && s->codec == YH_SDP_CODEC_OPUS;
+}
+
 /* Slot strings land verbatim in the text: one token each, printable. */
 static int word_ok(const char *s, size_t cap, int allow_space)
 {
@@ -79,7 +87,7 @@ static void write_exts(yh_sdp_buf_t *b, yh_sdp_kind_t kind)
     yh_sdp__line(b, "a=extmap:%d %s", YH_SDP_SUB_EXT_MID, YH_SDP_EXT_MID);
 }
 
-static void write_codec(yh_sdp_buf_t *b, const yh_sdp_sub_slot_t *s)
+static void write_codec(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sdp_sub_slot_t *s)
 {
     unsigned pt = codecs[s->codec].pt;
     if (codecs[s->codec].channels)
@@ -105,15 +113,20 @@ static void write_codec(yh_sdp_buf_t *b, const yh_sdp_sub_slot_t *s)
         yh_sdp__line(b, "a=rtpmap:%u rtx/%u", rtx, (unsigned)codecs[s->codec].clock);
         yh_sdp__line(b, "a=fmtp:%u apt=%u", rtx, pt);
     }
+    if (with_red(local, s)) {
+        /* RFC 2198 section 5: the primary's format, then the redundant one. */
+        yh_sdp__line(b, "a=rtpmap:%u red/48000/2", (unsigned)YH_SDP_PT_RED);
+        yh_sdp__line(b, "a=fmtp:%u %u/%u", (unsigned)YH_SDP_PT_RED, pt, pt);
+    }
 }
 
 static void write_slot(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sdp_sub_slot_t *s)
 {
     const char *stream = s->msid_stream[0] ? s->msid_stream : "-";
-    if (with_rtx(s))
+    if (with_rtx(s) || with_red(local, s))
         yh_sdp__line(b, "m=%s %u UDP/TLS/RTP/SAVPF %u %u", yh_sdp_kind_str(s->kind),
                      (unsigned)local->port, (unsigned)codecs[s->codec].pt,
-                     (unsigned)codecs[s->codec].rtx_pt);
+                     (unsigned)(with_rtx(s) ? codecs[s->codec].rtx_pt : YH_SDP_PT_RED));
     else
         yh_sdp__line(b, "m=%s %u UDP/TLS/RTP/SAVPF %u", yh_sdp_kind_str(s->kind),
                      (unsigned)local->port, (unsigned)codecs[s->codec].pt);
@@ -127,7 +140,7 @@ static void write_slot(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sd
         yh_sdp__line(b, "a=msid:%s %s", stream, s->msid_track);
     yh_sdp__line(b, "a=rtcp-mux");
     yh_sdp__line(b, "a=rtcp-rsize");
-    write_codec(b, s);
+    write_codec(b, local, s);
     if (s->active) {
         /* RFC 5576 section 4.2: FID pairs the original with its RTX. */
         if (with_rtx(s))
@@ -208,6 +221,16 @@ static int answers_rtx(const yh_sdp_media_t *m, const yh_sdp_sub_slot_t *s)
     return 0;
 }
 
+/* Whether the answer kept the offered RED format for Opus: only then
+ * may packets go out with redundancy. */
+static int answers_red(const yh_sdp_media_t *m, const yh_sdp_sub_slot_t *s)
+{
+    if (s->codec != YH_SDP_CODEC_OPUS)
+        return 0;
+    const yh_sdp_codec_t *k = yh_sdp_find_codec(m, YH_SDP_PT_RED);
+    return k && !strcasecmp(k->name, "red") && k->clock == 48000;
+}
+
 /* Per m-section checks; returns the first accepted index or an error. */
 static int answer_media(const yh_sdp_t *a, const yh_sdp_sub_slot_t *slots, size_t n_slots,
                         yh_sdp_sub_answer_t *out, char *err, size_t err_cap)
@@ -226,6 +249,7 @@ static int answer_media(const yh_sdp_t *a, const yh_sdp_sub_slot_t *slots, size_
         out->media[i].dir = m->dir;
         out->media[i].accepted = m->port != 0;
         out->media[i].rtx = slots && with_rtx(&slots[i]) && answers_rtx(m, &slots[i]);
+        out->media[i].red = slots && answers_red(m, &slots[i]);
         if (!out->media[i].accepted)
             continue;
         if (!m->rtcp_mux)

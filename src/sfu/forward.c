@@ -2,13 +2,15 @@
  * Writing one publisher packet for one subscriber: which simulcast layer it
  * receives (switching only at a keyframe of the new layer), sequence number
  * and timestamp rewriting, VP8 picture id continuity, new header
- * extensions, SRTP, straight into a send slot. Also retransmissions
- * answering a subscriber's NACK from the layer's buffer.
+ * extensions, SRTP, straight into a send slot; RFC 2198 redundant audio
+ * whole or reduced to its primary block. Also retransmissions answering a
+ * subscriber's NACK from the layer's buffer.
  */
 #include <string.h>
 
 #include "base/bytes.h"
 #include "base/rand.h"
+#include "rtp/red.h"
 #include "rtp/rtp.h"
 #include "sfu/worker.h"
 
@@ -157,11 +159,30 @@ static size_t write_exts(yh_worker_t *w, yh_tp_t *tp, yh_rtp_ext_elem_t ext[3], 
     return n;
 }
 
+/* RFC 2198 toward one subscriber. One that negotiated RED gets the packet
+ * whole (emit renumbers it); one that did not gets the primary block alone
+ * as a plain packet of the track's codec: `v` becomes a copy of `h` whose
+ * payload is that block, which emit copies like any payload. */
+static const yh_rtp_hdr_t *red_view(const yh_sub_t *sub, const yh_rtp_hdr_t *h, size_t off,
+                                    size_t len, yh_rtp_hdr_t *v)
+{
+    if (sub->p.red_pt)
+        return h;
+    *v = *h;
+    v->pt = sub->track->p.pt;
+    v->payload_off += off;
+    v->payload_len = len;
+    v->pad_len = 0;
+    return v;
+}
+
 /* Writes one packet for a subscriber: new header and extensions, the
  * publisher's payload, SRTP. `level` is the RFC 6464 byte or -1. A
  * retransmission (`resend`) goes out as RTX (RFC 4588 section 4: the
  * original sequence number, then the payload) when the subscriber
- * negotiated it, else as the original packet again. */
+ * negotiated it, else as the original packet again. A RED packet (PT of
+ * the track's RED) goes out with the subscriber's RED PT, its blocks
+ * renumbered when the subscriber numbers the codec differently. */
 static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp_hdr_t *h,
                  uint16_t seq, uint32_t ts, int level, int resend, int pid)
 {
@@ -169,15 +190,18 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     const struct sockaddr *to = yh_transport_addr(tp->t);
     if (!to || !tp->t->srtp)
         return;
+    const yh_track_t *tr = sub->track;
     int rtx = resend && sub->p.rtx_ssrc;
+    int red = tr && tr->p.red_pt && h->pt == tr->p.red_pt && sub->p.red_pt;
+    uint8_t pt = red ? sub->p.red_pt : sub->p.pt;
     yh_rtp_ext_elem_t ext[3];
     uint16_t twcc_seq;
     size_t n = write_exts(w, tp, ext, level, &twcc_seq);
     uint8_t *slot = yh_udp_slot(w->udp);
-    int hl = rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.rtx_pt,
-                                       rtx_next_seq(sub), ts, sub->p.rtx_ssrc, ext, n)
-                 : yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.pt, seq, ts,
-                                       sub->p.ssrc, ext, n);
+    int hl =
+        rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.rtx_pt, rtx_next_seq(sub),
+                                  ts, sub->p.rtx_ssrc, ext, n)
+            : yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, pt, seq, ts, sub->p.ssrc, ext, n);
     size_t osn = rtx ? 2 : 0;
     size_t body = h->payload_len + h->pad_len;
     if (hl < 0 || (size_t)hl + osn + body + YH_SRTP_MAX_OVERHEAD > YH_UDP_BUFSZ)
@@ -187,8 +211,11 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     memcpy(slot + hl + osn, pkt + h->payload_off, body);
     if (h->pad_len)
         slot[0] |= 0x20;
-    if (sub->track && sub->track->p.codec == YH_SFU_CODEC_VP8)
+    if (tr && tr->p.codec == YH_SFU_CODEC_VP8)
         vp8_rewrite(sub, slot + hl + osn, h->payload_len, pid, resend);
+    if (red && sub->p.pt != tr->p.pt &&
+        yh_red_map_pt(slot + hl + osn, h->payload_len, tr->p.pt, sub->p.pt) < 0)
+        return;
     size_t len = (size_t)hl + osn + body;
     if (yh_srtp_protect_rtp(tp->t->srtp, slot, &len, YH_UDP_BUFSZ) < 0)
         return;
@@ -225,11 +252,18 @@ static int frame_find(const yh_sub_t *sub, uint32_t ts)
  * at a layer-sync frame (RFC 7741 4.2, Y bit: it references nothing above
  * the base layer) or a keyframe, since a frame of a higher temporal layer
  * may reference earlier frames of its layer the receiver never got. */
-static int temporal_pass(yh_sub_t *sub, const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi)
+static int temporal_pass(yh_sub_t *sub, const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi,
+                         uint16_t *prev)
 {
     int i = frame_find(sub, h->ts);
-    if (i >= 0)
+    *prev = (uint16_t)(h->seq - 1u);
+    if (i >= 0) {
+        if (yh_seq_lt(sub->frame_seq[i], h->seq)) {
+            *prev = sub->frame_seq[i];
+            sub->frame_seq[i] = h->seq;
+        }
         return sub->frame_fwd[i];
+    }
     uint32_t newest = sub->frame_ts[(sub->frame_next + YH_SUB_FRAMES - 1) % YH_SUB_FRAMES];
     if (!sub->frame_n || (int32_t)(h->ts - newest) > 0) {
         int want = tid_limit(sub);
@@ -241,6 +275,7 @@ static int temporal_pass(yh_sub_t *sub, const yh_rtp_hdr_t *h, const yh_pkt_info
     int fwd = pi->tid <= sub->tid_cur;
     sub->frame_ts[sub->frame_next] = h->ts;
     sub->frame_fwd[sub->frame_next] = (uint8_t)fwd;
+    sub->frame_seq[sub->frame_next] = h->seq;
     sub->frame_next = (uint8_t)((sub->frame_next + 1) % YH_SUB_FRAMES);
     if (sub->frame_n < YH_SUB_FRAMES)
         sub->frame_n++;
@@ -304,9 +339,15 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, co
     if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0 ||
         !select_layer(w, sub, layer, pi->keyframe))
         return;
-    if (pi->tid >= 0 && !temporal_pass(sub, h, pi)) {
-        /* Taken out of the numbering, so the receiver sees no gap. */
-        yh_rtp_rewriter_drop(&sub->rw, h->seq);
+    uint16_t prev;
+    if (pi->tid >= 0 && !temporal_pass(sub, h, pi, &prev)) {
+        /* Taken out of the numbering, so the receiver sees no gap; so are
+         * the inputs not yet seen between it and the frame's previous
+         * packet, which are of the same frame (late or lost). */
+        if ((uint16_t)(h->seq - prev) > 64u)
+            prev = (uint16_t)(h->seq - 1u);
+        while (prev != h->seq)
+            yh_rtp_rewriter_drop(&sub->rw, ++prev);
         if (vp8)
             vp8_pid_drop(sub, pkt + h->payload_off, h->payload_len);
         return;
@@ -317,7 +358,9 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, co
     uint32_t ts;
     if (yh_rtp_rewriter_map(&sub->rw, h->seq, h->ts, tr->p.clock_rate, w->now_us, &seq, &ts) < 0)
         return;
-    emit(w, sub, pkt, h, seq, ts, pi->level, 0, pid);
+    yh_rtp_hdr_t v;
+    emit(w, sub, pkt, pi->red ? red_view(sub, h, pi->red_off, pi->red_len, &v) : h, seq, ts,
+         pi->level, 0, pid);
 }
 
 /* RFC 3550 5.1: a packet of padding only (the last byte counts the
@@ -380,6 +423,15 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
         if (tr->p.codec == YH_SFU_CODEC_VP8 &&
             vp8_pid_out(sub, pkt + h.payload_off, h.payload_len, 1, &pid) < 0)
             continue;
-        emit(w, sub, pkt, &h, seqs[i], h.ts + sub->rw.ts_offset, -1, 1, pid);
+        const yh_rtp_hdr_t *hp = &h;
+        yh_rtp_hdr_t v;
+        size_t off, plen;
+        uint8_t pt;
+        if (tr->p.red_pt && h.pt == tr->p.red_pt) {
+            if (yh_red_primary(pkt + h.payload_off, h.payload_len, &off, &plen, &pt) < 0)
+                continue;
+            hp = red_view(sub, &h, off, plen, &v);
+        }
+        emit(w, sub, pkt, hp, seqs[i], h.ts + sub->rw.ts_offset, -1, 1, pid);
     }
 }

@@ -13,6 +13,7 @@
 #include "sfu/worker.h"
 
 #define TWCC_INTERVAL_US 100000u
+#define ALLOC_INTERVAL_US 500000u
 #define REPORT_INTERVAL_US 1000000u
 
 static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
@@ -222,7 +223,7 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
             yh_track_t *tr = tp->tracks.items[t];
             for (int l = 0; l < tr->n_layers; l++) {
                 yh_layer_t *L = &tr->layers[l];
-                uint64_t sum = 0;
+                uint64_t sum = 0, frames = 0;
                 L->bps = (uint32_t)(L->window_bytes * 8u * 1000000u / window_us);
                 L->window_bytes = 0;
                 L->n_tids = 1;
@@ -230,8 +231,11 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
                     sum += L->window_tid_bytes[k];
                     if (L->window_tid_bytes[k])
                         L->n_tids = (uint8_t)(k + 1);
+                    frames += L->window_tid_frames[k];
                     L->tid_bps[k] = (uint32_t)(sum * 8u * 1000000u / window_us);
+                    L->tid_fps10[k] = (uint16_t)(frames * 10000000u / window_us);
                     L->window_tid_bytes[k] = 0;
+                    L->window_tid_frames[k] = 0;
                 }
             }
         }
@@ -283,11 +287,28 @@ static int cur_value(const yh_sub_t *sub)
     return sub->bwe_layer < 0 ? -1 : STEP_VALUE(sub->bwe_layer, sub->bwe_tid);
 }
 
-/* The steps of a video, cheapest first. The lowest simulcast layer offers
- * every frame rate its temporal layers give (down to a quarter with
- * Chromium's three); higher layers only their two highest, so a larger
- * picture never comes at a quarter of the frame rate when a smaller one
- * could be smooth. The receiver's caps bound them. Returns the count. */
+/* The lowest TID whose frame rate is worth a step: about 7 fps on the
+ * lowest simulcast layer, and on higher ones 10 fps and nearly half the
+ * full rate, so a larger picture never comes at a stutter when a smaller one
+ * could be smooth. With Chromium's three temporal layers on a 30 fps
+ * camera that is 7.5, 15 and 30 fps on the lowest layer, 15 and 30 above;
+ * on a 15 fps one, 7.5 and 15, and 15 above. */
+#define MIN_FPS10 65       /* the lowest layer (7.5 fps, measured with jitter) */
+#define MIN_UPPER_FPS10 100 /* higher layers */
+
+static int lowest_tid(const yh_layer_t *L, int hi, int first)
+{
+    unsigned min = first ? MIN_FPS10 : L->tid_fps10[hi] * 45u / 100u;
+    if (min < (first ? MIN_FPS10 : MIN_UPPER_FPS10))
+        min = first ? MIN_FPS10 : MIN_UPPER_FPS10;
+    for (int t = 0; t < hi; t++)
+        if (L->tid_fps10[t] >= min)
+            return t;
+    return hi;
+}
+
+/* The steps of a video, cheapest first, bounded by the receiver's caps.
+ * Returns the count. */
 static int video_steps(const yh_sub_t *sub, const yh_track_t *tr, yh_alloc_sub_t *x, yh_step_t *st)
 {
     int n = 0, top = -1, first = 1;
@@ -297,11 +318,15 @@ static int video_steps(const yh_sub_t *sub, const yh_track_t *tr, yh_alloc_sub_t
             continue;
         int nt = L->n_tids ? L->n_tids : 1;
         int hi = nt - 1 < sub->max_tid ? nt - 1 : sub->max_tid;
-        int lo = first || hi == 0 ? 0 : hi - 1;
+        int lo = lowest_tid(L, hi, first);
         first = 0;
         for (int t = lo; t <= hi && n < YH_ALLOC_MAX_LAYERS; t++) {
             st[n] = (yh_step_t){(int8_t)l, (int8_t)(t == nt - 1 ? YH_SFU_TID_ALL : t)};
-            x->layer_bps[n] = L->tid_bps[t];
+            /* Priced at least as the step below: a larger picture at a
+             * lower frame rate can cost less than a smaller one at full
+             * rate, and the allocator steps up only to dearer choices. */
+            x->layer_bps[n] = n && L->tid_bps[t] < x->layer_bps[n - 1] ? x->layer_bps[n - 1]
+                                                                       : L->tid_bps[t];
             if (l <= sub->max_layer)
                 top = n;
             n++;
@@ -312,10 +337,11 @@ static int video_steps(const yh_sub_t *sub, const yh_track_t *tr, yh_alloc_sub_t
     return n;
 }
 
-/* `--log-level debug`: the estimate and each video's cheapest and dearest
- * step and the choice, every allocation, for tuning on real links. */
-static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_step_t (*st)[YH_ALLOC_MAX_LAYERS],
-                             size_t n)
+/* `--log-level debug`: the estimate and each video's step rates, the
+ * choice, and what applies and is forwarded now, every allocation, for
+ * tuning on real links. */
+static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_sub_t *const *subs,
+                             yh_step_t (*st)[YH_ALLOC_MAX_LAYERS], size_t n)
 {
     if (!yh_log_enabled(YH_LOG_DEBUG))
         return;
@@ -327,9 +353,14 @@ static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_step
         if (a[i].kind == YH_ALLOC_AUDIO || !a[i].n_layers)
             continue;
         int k = a[i].layer;
-        off += (size_t)snprintf(line + off, sizeof line - off, " [%u..%u k /%u -> %d.%d]",
-                                a[i].layer_bps[0] / 1000, a[i].layer_bps[a[i].n_layers - 1] / 1000,
-                                a[i].n_layers, k < 0 ? -1 : st[i][k].layer, k < 0 ? -1 : st[i][k].tid);
+        const yh_sub_t *sub = subs[i];
+        off += (size_t)snprintf(line + off, sizeof line - off, " [");
+        for (int j = 0; j < a[i].n_layers && off < sizeof line - 96; j++)
+            off += (size_t)snprintf(line + off, sizeof line - off, "%s%u", j ? "/" : "",
+                                    a[i].layer_bps[j] / 1000);
+        off += (size_t)snprintf(line + off, sizeof line - off, " k -> %d.%d; at %d.%d fwd %d.%d]",
+                                k < 0 ? -1 : st[i][k].layer, k < 0 ? -1 : st[i][k].tid,
+                                sub->bwe_layer, sub->bwe_tid, sub->cur, sub->tid_cur);
     }
     line[off] = 0;
     YH_LOGD("bwe", "tp %u est %llu delay %llu loss %llu acked %llu link %llu usage %d%s%s",
@@ -358,27 +389,30 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
 #define FLAP_US 10000000u /* a drop this soon after going up doubles the wait */
 #define CALM_US 20000000u /* this long without a drop resets it */
 
-/* Lower steps apply at once; a higher one after up_hold allocations in a
- * row allowed it. A receiver whose estimate keeps dropping it right after
- * an upswitch waits longer each time (up to 8 s), so a link that can only
+/* Lower steps apply at once; a higher one after two allocations in a row
+ * allowed it, or for a higher simulcast layer up_hold. A receiver whose
+ * estimate keeps dropping it to a lower simulcast layer right after an
+ * upswitch waits longer each time (up to 8 s), so a link that can only
  * just carry a layer is not switched back and forth every few seconds
- * (each simulcast switch costs a keyframe). */
+ * (each simulcast switch costs a keyframe; a temporal one nothing). */
 static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
 {
     int cur = cur_value(sub);
+    int layer = want < 0 ? -1 : want / YH_SFU_MAX_TIDS;
+    int spatial_up = layer > sub->bwe_layer;
     if (!sub->up_hold || (sub->down_us && w->now_us - sub->down_us > CALM_US))
         sub->up_hold = UP_HOLD_MIN;
-    if (want > cur && ++sub->up_rounds < sub->up_hold)
+    /* Only a simulcast switch costs a keyframe: the damping is for those. */
+    if (want > cur && ++sub->up_rounds < (spatial_up ? sub->up_hold : UP_HOLD_MIN))
         return;
     sub->up_rounds = 0;
-    if (want > cur) {
+    if (spatial_up) {
         sub->up_us = w->now_us;
-    } else if (want < cur && sub->track->p.kind == YH_SFU_VIDEO) {
+    } else if (layer < sub->bwe_layer && sub->track->p.kind == YH_SFU_VIDEO) {
         if (sub->up_us && w->now_us - sub->up_us < FLAP_US && sub->up_hold < UP_HOLD_MAX)
             sub->up_hold *= 2;
         sub->down_us = w->now_us;
     }
-    int layer = want < 0 ? -1 : want / YH_SFU_MAX_TIDS;
     /* Only a layer whose base alone exceeds the whole estimate stops
      * before the lower layer's keyframe (forward.c): below that its base
      * layer goes on meanwhile. */
@@ -421,11 +455,14 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
         return;
     /* A dead band against flapping on an estimate that saws around one
      * step's rate: going down takes the whole estimate, going up needs
-     * 10 % to spare. */
+     * 20 % to spare. A higher simulcast layer starts with a keyframe,
+     * several frames' worth in one burst: on a link that only just fits
+     * the layer it overflows the bottleneck's queue, the estimate falls
+     * and the switch is undone a second later. */
     memcpy(up, a, n * sizeof a[0]);
-    if (yh_bwe_allocate(est, a, n, &used) < 0 || yh_bwe_allocate(est * 10 / 11, up, n, &used) < 0)
+    if (yh_bwe_allocate(est, a, n, &used) < 0 || yh_bwe_allocate(est * 5 / 6, up, n, &used) < 0)
         return;
-    trace_allocation(tp, a, st, n);
+    trace_allocation(tp, a, subs, st, n);
     for (size_t i = 0; i < n; i++) {
         yh_sub_t *sub = subs[i];
         int want = step_wanted(w, sub, &a[i], st[i], est);
@@ -443,12 +480,19 @@ void yh_router_tick(yh_worker_t *w)
         measure_rates(w, w->last_rate_us ? w->now_us - w->last_rate_us : 1000000u);
         w->last_rate_us = w->now_us;
     }
-    if (w->now_us - w->last_alloc_us >= 500000u) {
+    int alloc_due = w->now_us - w->last_alloc_us >= ALLOC_INTERVAL_US;
+    if (alloc_due)
         w->last_alloc_us = w->now_us;
-        for (size_t i = 0; i < w->tp_list.n; i++) {
-            yh_tp_t *tp = w->tp_list.items[i];
-            if (tp->bwe && tp->bwe_fed && tp->t->srtp)
-                yh_router_allocate(w, tp);
+    for (size_t i = 0; i < w->tp_list.n; i++) {
+        yh_tp_t *tp = w->tp_list.items[i];
+        if (!tp->bwe || !tp->bwe_fed || !tp->t->srtp)
+            continue;
+        /* A sharp fall of the estimate (a new bottleneck) is acted on at
+         * once: the next round could be half a second of queueing away. */
+        uint64_t est = yh_bwe_estimate(tp->bwe);
+        if (alloc_due || est * 4 < tp->alloc_est * 3) {
+            tp->alloc_est = est;
+            yh_router_allocate(w, tp);
         }
     }
     if (w->now_us - w->last_level_us >= YH_SFU_LEVEL_INTERVAL_MS * 1000u) {

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "rtcp/rtcp.h"
+#include "rtp/red.h"
 #include "rtp/rtp.h"
 #include "sfu/worker.h"
 #include "stun/stun.h"
@@ -84,7 +85,8 @@ static yh_track_t *bind_ssrc(yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_t
     int has_mid = ext_string(buf, h, tp->p.ext.mid, mid, sizeof mid);
     for (size_t i = 0; i < tp->tracks.n; i++) {
         yh_track_t *tr = tp->tracks.items[i];
-        int media = h->pt == tr->p.pt, repair = tr->p.rtx_pt && h->pt == tr->p.rtx_pt;
+        int media = h->pt == tr->p.pt || (tr->p.red_pt && h->pt == tr->p.red_pt);
+        int repair = tr->p.rtx_pt && h->pt == tr->p.rtx_pt;
         if ((!media && !repair) || (has_mid && strcmp(tr->p.mid, mid) != 0))
             continue;
         int l = 0;
@@ -124,6 +126,25 @@ static yh_track_t *classify(yh_tp_t *tp, const uint8_t *buf, const yh_rtp_hdr_t 
     return bind_ssrc(tp, buf, h, layer, rtx);
 }
 
+/* RFC 2198: where the primary block of a RED packet is, for subscribers
+ * that take it alone. Every block must fit and the primary must be the
+ * track's codec; anything else is dropped (counted, not logged: it would
+ * repeat for every packet). */
+static int red_primary(yh_worker_t *w, const yh_track_t *tr, const uint8_t *payload,
+                       const yh_rtp_hdr_t *h, yh_pkt_info_t *pi)
+{
+    uint8_t pt;
+    if (!tr->p.red_pt || h->pt != tr->p.red_pt)
+        return 0;
+    if (yh_red_primary(payload, h->payload_len, &pi->red_off, &pi->red_len, &pt) < 0 ||
+        pt != tr->p.pt) {
+        w->dropped_red++;
+        return -1;
+    }
+    pi->red = 1;
+    return 0;
+}
+
 /* Everything done with one media packet of a layer, original or recovered:
  * statistics, the retransmission buffer, audio level, keyframe detection,
  * and forwarding to every subscription. */
@@ -151,6 +172,8 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
             tr->level_count++;
             tr->voice_count += voice ? 1u : 0u;
         }
+        if (red_primary(w, tr, payload, h, &pi) < 0)
+            return;
     } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
         yh_vp8_desc_t vd;
         pi.keyframe = yh_vp8_is_keyframe(payload, h->payload_len);
@@ -162,6 +185,7 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
         pi.keyframe = yh_h264_is_keyframe(payload, h->payload_len);
     }
     L->window_tid_bytes[pi.tid > 0 ? pi.tid : 0] += len;
+    L->window_tid_frames[pi.tid > 0 ? pi.tid : 0] += h->marker;
     if (tr->muted)
         return;
     for (size_t i = 0; i < tr->subs.n; i++)
@@ -213,7 +237,7 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
         on_rtx(w, tp, tr, layer, buf, &h);
         return;
     }
-    if (h.pt != tr->p.pt)
+    if (h.pt != tr->p.pt && (!tr->p.red_pt || h.pt != tr->p.red_pt))
         return;
     yh_nackgen_t *g = tr->layers[layer].nack;
     if (g) {

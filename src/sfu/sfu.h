@@ -123,6 +123,9 @@ typedef struct yh_sfu_track_params {
     uint32_t rtx_ssrc;  /* 0: none */
     uint8_t pt;
     uint8_t rtx_pt;     /* 0: none */
+    /* Audio: RFC 2198 redundant packets carrying `pt` arrive with this
+     * payload type too (besides plain ones with `pt`); 0: none. */
+    uint8_t red_pt;
     yh_sfu_codec_t codec;
     uint32_t clock_rate;
     /* Simulcast: the rids of the layers, lowest first (0: one stream). The
@@ -151,6 +154,10 @@ typedef struct yh_sfu_sub_params {
      * the subscriber's answer accepted RTX; 0: resend on `ssrc`. */
     uint32_t rtx_ssrc;
     uint8_t rtx_pt;
+    /* Audio: the subscriber's answer kept RED (RFC 2198) at this payload
+     * type, so redundant packets go out whole (their blocks renumbered to
+     * `pt`); 0: only each packet's primary block goes out, as `pt`. */
+    uint8_t red_pt;
 } yh_sfu_sub_params_t;
 
 int yh_sfu_subscribe(yh_sfu_t *s, const yh_sfu_sub_params_t *p);

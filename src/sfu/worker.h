@@ -46,6 +46,9 @@ typedef struct yh_pkt_info {
     int level;    /* RFC 6464 audio level byte, or -1 */
     int tid;      /* VP8 temporal layer, or -1 when not signalled */
     int sync;     /* layer sync (Y): depends only on temporal layer 0 */
+    /* Audio in RFC 2198 RED: the primary block's place in the payload. */
+    int red;
+    size_t red_off, red_len;
 } yh_pkt_info_t;
 
 typedef struct yh_tp yh_tp_t;
@@ -74,10 +77,13 @@ typedef struct yh_layer {
     uint64_t last_packet_us;
     uint64_t window_bytes; /* received in the current rate window */
     uint32_t bps;          /* measured over the last window */
-    /* VP8 temporal layers: bytes by TID in the window, and the rate of
-     * TIDs 0..t over the last one; n_tids is 1 when there are none. */
+    /* VP8 temporal layers: bytes and frames by TID in the window, and the
+     * bit and frame rates of TIDs 0..t over the last one; n_tids is 1 when
+     * there are none. */
     uint64_t window_tid_bytes[YH_SFU_MAX_TIDS];
+    uint32_t window_tid_frames[YH_SFU_MAX_TIDS];
     uint32_t tid_bps[YH_SFU_MAX_TIDS];
+    uint16_t tid_fps10[YH_SFU_MAX_TIDS]; /* frames/s of TIDs 0..t, x10 */
     uint8_t n_tids;
     /* The last sender report, for translating SRs to subscribers. */
     int has_sr;
@@ -127,6 +133,7 @@ struct yh_sub {
     /* The last frames' verdicts, so late packets of a frame share them. */
     uint32_t frame_ts[YH_SUB_FRAMES];
     uint8_t frame_fwd[YH_SUB_FRAMES];
+    uint16_t frame_seq[YH_SUB_FRAMES]; /* newest input seq of each */
     uint8_t frame_next, frame_n;
     /* VP8 picture ids continuous across switches and dropped frames;
      * TL0PICIDX moved by an offset fixed at each switch. */
@@ -146,6 +153,7 @@ struct yh_tp {
     uint16_t twcc_out; /* subscriber: next transport-wide sequence number */
     yh_bwe_t *bwe;     /* subscriber: downlink estimate from its TWCC feedback */
     int bwe_fed;       /* feedback has arrived: the estimate means something */
+    uint64_t alloc_est; /* the estimate the last allocation shared */
     unsigned probe_left, probe_per_tick; /* a probe cluster being sent */
     yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
 };
@@ -169,6 +177,7 @@ typedef struct yh_worker {
     yh_rtcp_twcc_pkt_t *twcc_scratch; /* YH_RTCP_MAX_TWCC entries, for parsing */
     int stopping;
     uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
+    uint64_t dropped_red;     /* malformed RED (RFC 2198) packets, dropped */
     uint8_t rtx_scratch[YH_RTP_MAX_PACKET]; /* a retransmission unwrapped */
 } yh_worker_t;
 

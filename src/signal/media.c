@@ -64,7 +64,7 @@ void yh_sig_local_params(yh_signal_t *s, const char *ufrag, const char *pwd, uin
     l->port = s->media_port;
     l->answer_setup = YH_SDP_SETUP_PASSIVE;
     l->session_id = session;
-    l->flags = YH_SDP_F_RTX;
+    l->flags = YH_SDP_F_RTX | YH_SDP_F_RED;
 }
 
 int yh_sig_transport_params(yh_signal_t *s, yh_participant_t *p, int publisher,
@@ -231,6 +231,7 @@ static int track_start(yh_signal_t *s, yh_participant_t *p, const yh_sdp_pub_med
         tp.pt = t->pt;
         tp.rtx_ssrc = pm->rtx_ssrc;
         tp.rtx_pt = pm->rtx_pt;
+        tp.red_pt = pm->red_pt;
         tp.codec = sfu_codec(codec);
         tp.clock_rate = t->clock_rate;
         tp.screen = t->source == YH_SOURCE_SCREEN;

@@ -159,6 +159,8 @@ static void subscribe_slots(yh_signal_t *s, yh_participant_t *p, const yh_sdp_su
             sp.rtx_ssrc = YH_MEETING_RTX_SSRC(sl->offered_ssrc);
             sp.rtx_pt = slot_rtx_pt(sl->codec);
         }
+        if (a->media[i].red)
+            sp.red_pt = YH_SDP_PT_RED;
         if (s->sfu) {
             int rc = yh_sfu_subscribe(s->sfu, &sp);
             if (rc < 0) {

@@ -140,6 +140,9 @@ test('a browser and a terminal see each other', { timeout: TEST_TIMEOUT_MS }, as
       const audio = r.json.streams.find((s) => s.kind === 'audio' && s.frames_decoded > 0);
       assert.ok(video, `the terminal decoded no video from the browser: ${describe(r)}`);
       assert.ok(audio, `the terminal decoded no audio from the browser: ${describe(r)}`);
+      // The browser sends RED (RFC 2198); the terminal did not negotiate it
+      // and gets each packet's primary Opus frame alone, all decodable.
+      assert.equal(audio.frames_dropped, 0, `the terminal could not decode some audio: ${describe(r)}`);
       console.log(`note: browser <- term ${last.framesDecoded} frames ${last.frameWidth}x${last.frameHeight}; ` +
         `term <- browser video ${video.codec} ${video.frames_decoded} frames ${video.width}x${video.height}, ` +
         `audio ${audio.frames_decoded} frames`);

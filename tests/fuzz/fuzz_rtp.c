@@ -1,13 +1,15 @@
 /*
  * libFuzzer target: RTP parse, every header extension id, the extension
- * value helpers and the VP8 / H.264 payload helpers. Beyond "no crash", it
- * checks that the parsed extents add up and that the extensions found
- * survive a rebuild by yh_rtp_write_header.
+ * value helpers and the VP8 / H.264 / RED (RFC 2198) payload helpers.
+ * Beyond "no crash", it checks that the parsed extents add up, that the
+ * extensions found survive a rebuild by yh_rtp_write_header, and that a
+ * RED payload keeps its block layout when its payload types are remapped.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtp/red.h"
 #include "rtp/rtp.h"
 
 #define CHECK(x)                                                                                   \
@@ -16,8 +18,28 @@
             abort();                                                                               \
     } while (0)
 
+/* The primary block lies inside the payload and ends at its end; the
+ * remapped copy has the same layout with the primary's PT changed. */
+static void red(const uint8_t *p, size_t len)
+{
+    size_t off, plen, off2, plen2;
+    uint8_t pt, pt2, copy[2048];
+    int n = yh_red_primary(p, len, &off, &plen, &pt);
+    if (n < 0 || len > sizeof(copy))
+        return;
+    CHECK(off >= 1 && off <= len && off + plen == len && pt < 128);
+    CHECK((size_t)n * 4 + 1 <= off);
+    memcpy(copy, p, len);
+    int changed = yh_red_map_pt(copy, len, pt, (uint8_t)(pt ^ 0x55));
+    CHECK(changed >= 1 && changed <= n + 1);
+    CHECK(yh_red_primary(copy, len, &off2, &plen2, &pt2) == n);
+    CHECK(off2 == off && plen2 == plen && pt2 == (pt ^ 0x55));
+    CHECK(memcmp(copy + off, p + off, plen) == 0);
+}
+
 static void payload_helpers(const uint8_t *p, size_t len)
 {
+    red(p, len);
     yh_vp8_desc_t d;
     if (yh_vp8_parse_desc(p, len, &d) == 0)
         CHECK(d.desc_len <= len);

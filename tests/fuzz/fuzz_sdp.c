@@ -33,6 +33,7 @@ static const yh_sdp_local_t local = {
     .n_ips = 2,
     .port = 3478,
     .session_id = 1,
+    .flags = YH_SDP_F_RTX | YH_SDP_F_RED,
 };
 
 /* Fuzzer-owned scratch, too big for the stack (a harness, not the server). */
@@ -72,8 +73,16 @@ static void run_publish(void)
         abort();
     }
     CHECK(back.ice_lite && back.n_media == sdp.n_media);
-    for (uint8_t i = 0; i < back.n_media; i++)
-        CHECK(!pub.media[i].accepted || back.media[i].n_codecs == 1);
+    /* One codec, plus RTX for video or RED (listed first) for audio. */
+    for (uint8_t i = 0; i < back.n_media; i++) {
+        const yh_sdp_pub_media_t *pm = &pub.media[i];
+        if (!pm->accepted)
+            continue;
+        CHECK(back.media[i].n_codecs == 1 + (pm->rtx_pt != 0) + (pm->red_pt != 0));
+        CHECK(!pm->red_pt || (pm->kind == YH_SDP_KIND_AUDIO && !pm->rtx_pt &&
+                              back.media[i].codecs[0].pt == pm->red_pt &&
+                              back.media[i].codecs[1].pt == pm->codec.pt));
+    }
 }
 
 static void run_subscribe(void)

@@ -8,7 +8,9 @@
 
 #include <cmocka.h>
 
+#include "base/bytes.h"
 #include "base/err.h"
+#include "rtp/red.h"
 #include "rtp/rtp.h"
 
 /* Parses a heap copy of exactly `len` bytes, so ASan sees any overread. */
@@ -407,6 +409,136 @@ static void test_h264_keyframe(void **state)
         assert_int_equal(yh_h264_is_keyframe(stap_sps, len), len >= 7 ? 1 : 0);
 }
 
+/* ---- RFC 2198 redundant audio ------------------------------------------ */
+
+/* A Chromium RED packet as it leaves the encoder (SRTP removed): PT 63,
+ * one-byte extensions audio level (id 1: voice, -36 dBov) and transport-cc
+ * (id 3); the RED payload carries the previous 20 ms Opus frame
+ * (timestamp offset 960 at 48 kHz, 6 bytes) and then the current one
+ * (7 bytes), both PT 111, each starting with the Opus TOC byte 0x78. */
+static const uint8_t chrome_red[] = {
+    0x90, 0x3f, 0x2b, 0x11, 0x00, 0x01, 0x2c, 0x00, 0x5a, 0xc9, 0x2c, 0x35, /* RTP */
+    0xbe, 0xde, 0x00, 0x02, 0x10, 0xa4, 0x31, 0x01, 0x7e, 0x00, 0x00, 0x00, /* exts */
+    0xef, 0x0f, 0x00, 0x06,                                                 /* F=1 */
+    0x6f,                                                                   /* F=0 */
+    0x78, 0x0b, 0xe4, 0xc1, 0x36, 0xec,                                     /* t-960 */
+    0x78, 0x0b, 0xe5, 0x02, 0x9f, 0x44, 0x1d,                               /* t */
+};
+
+/* yh_red_primary on a heap copy of exactly `len` bytes (ASan sees any
+ * overread). */
+static int red_exact(const uint8_t *p, size_t len, size_t *off, size_t *plen, uint8_t *pt)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, p, len);
+    int rc = yh_red_primary(copy, len, off, plen, pt);
+    free(copy);
+    return rc;
+}
+
+static void test_red_chrome(void **state)
+{
+    (void)state;
+    yh_rtp_hdr_t h;
+    size_t off, plen;
+    uint8_t pt;
+    assert_int_equal(parse_exact(chrome_red, sizeof(chrome_red), &h), 0);
+    assert_int_equal(h.pt, 63);
+    assert_int_equal(h.payload_len, 18);
+    const uint8_t *p = chrome_red + h.payload_off;
+    assert_int_equal(red_exact(p, h.payload_len, &off, &plen, &pt), 1);
+    assert_int_equal(pt, 111);
+    assert_int_equal(off, 11);
+    assert_int_equal(plen, 7);
+    static const uint8_t primary[] = {0x78, 0x0b, 0xe5, 0x02, 0x9f, 0x44, 0x1d};
+    assert_memory_equal(p + off, primary, sizeof(primary));
+    /* The first header: timestamp offset 960, length 6. */
+    assert_int_equal(rd_be24(p + 1) >> 10, 960);
+    assert_int_equal(rd_be24(p + 1) & 0x3ff, 6);
+
+    /* Two redundant frames (t-1920 of 3 bytes, t-960 of 2), then 4 bytes. */
+    const uint8_t two[] = {0xef, 0x1e, 0x00, 0x03, 0xef, 0x0f, 0x00, 0x02, 0x6f,
+                           0x78, 0x01, 0x02, 0x78, 0x03, 0x78, 0x04, 0x05, 0x06};
+    assert_int_equal(red_exact(two, sizeof(two), &off, &plen, &pt), 2);
+    assert_int_equal(off, 14);
+    assert_int_equal(plen, 4);
+    assert_int_equal(two[off + 1], 0x04);
+}
+
+static void test_red_primary_only(void **state)
+{
+    (void)state;
+    size_t off, plen;
+    uint8_t pt;
+    /* The first packet of a stream: nothing earlier to repeat. */
+    const uint8_t only[] = {0x6f, 0x78, 0x0b, 0xe4, 0xc1};
+    assert_int_equal(red_exact(only, sizeof(only), &off, &plen, &pt), 0);
+    assert_int_equal(off, 1);
+    assert_int_equal(plen, 4);
+    assert_int_equal(pt, 111);
+    /* A final header alone: an empty primary block is still well formed. */
+    assert_int_equal(red_exact(only, 1, &off, &plen, &pt), 0);
+    assert_int_equal(plen, 0);
+    /* Redundant blocks filling the payload exactly, empty primary. */
+    const uint8_t full[] = {0xef, 0x0f, 0x00, 0x02, 0x6f, 0x78, 0x01};
+    assert_int_equal(red_exact(full, sizeof(full), &off, &plen, &pt), 1);
+    assert_int_equal(off, sizeof(full));
+    assert_int_equal(plen, 0);
+}
+
+static void test_red_malformed(void **state)
+{
+    (void)state;
+    size_t off, plen;
+    uint8_t pt;
+    const uint8_t cut_hdr[] = {0xef, 0x0f, 0x00};
+    const uint8_t past_end[] = {0xef, 0x0f, 0x00, 0x40, 0x6f, 0x78, 0x01, 0x02};
+    const uint8_t no_final[] = {0xef, 0x0f, 0x00, 0x00, 0xef, 0x0f, 0x00, 0x00};
+    /* The block length takes the final header's byte. */
+    const uint8_t eats_final[] = {0xef, 0x0f, 0x00, 0x01, 0x6f};
+    assert_int_equal(red_exact(cut_hdr, 0, &off, &plen, &pt), YH_ETRUNC);
+    assert_int_equal(red_exact(cut_hdr, sizeof(cut_hdr), &off, &plen, &pt), YH_ETRUNC);
+    assert_int_equal(red_exact(past_end, sizeof(past_end), &off, &plen, &pt), YH_EPARSE);
+    assert_int_equal(red_exact(no_final, sizeof(no_final), &off, &plen, &pt), YH_ETRUNC);
+    assert_int_equal(red_exact(eats_final, sizeof(eats_final), &off, &plen, &pt), YH_EPARSE);
+    /* Every cut of the Chromium payload: an error, or a primary that
+     * ends exactly at the cut. */
+    const uint8_t *p = chrome_red + 24;
+    size_t full = sizeof(chrome_red) - 24;
+    for (size_t len = 0; len <= full; len++) {
+        int rc = red_exact(p, len, &off, &plen, &pt);
+        if (len < 11)
+            assert_true(rc < 0);
+        else
+            assert_true(rc == 1 && off == 11 && off + plen == len);
+    }
+}
+
+static void test_red_map_pt(void **state)
+{
+    (void)state;
+    uint8_t p[sizeof(chrome_red) - 24];
+    size_t off, plen;
+    uint8_t pt;
+    memcpy(p, chrome_red + 24, sizeof(p));
+    /* Firefox numbers Opus 109: both headers change, the F bits stay. */
+    assert_int_equal(yh_red_map_pt(p, sizeof(p), 111, 109), 2);
+    assert_int_equal(p[0], 0x80 | 109);
+    assert_int_equal(p[4], 109);
+    assert_memory_equal(p + 1, chrome_red + 25, 3);
+    assert_int_equal(yh_red_primary(p, sizeof(p), &off, &plen, &pt), 1);
+    assert_int_equal(pt, 109);
+    assert_int_equal(yh_red_map_pt(p, sizeof(p), 111, 109), 0);
+    assert_int_equal(yh_red_map_pt(p, sizeof(p), 109, 111), 2);
+    assert_memory_equal(p, chrome_red + 24, sizeof(p));
+    /* A malformed payload is left as it was. */
+    uint8_t bad[] = {0xef, 0x0f, 0x00, 0x40, 0x6f, 0x78};
+    assert_int_equal(yh_red_map_pt(bad, sizeof(bad), 111, 109), YH_EPARSE);
+    assert_int_equal(bad[0], 0xef);
+    assert_int_equal(bad[4], 0x6f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +554,10 @@ int main(void)
         cmocka_unit_test(test_vp8_desc),
         cmocka_unit_test(test_vp8_not_key),
         cmocka_unit_test(test_h264_keyframe),
+        cmocka_unit_test(test_red_chrome),
+        cmocka_unit_test(test_red_primary_only),
+        cmocka_unit_test(test_red_malformed),
+        cmocka_unit_test(test_red_map_pt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

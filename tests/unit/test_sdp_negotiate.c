@@ -499,6 +499,160 @@ static void test_sub_answer_vectors(void **state)
     free(t);
 }
 
+/* ---- RFC 2198 redundant audio ----------------------------------------- */
+
+/* Answers `t` with RED enabled; the answer parses back into f->back. */
+static int negotiate_red(fixture_t *f, const char *t)
+{
+    yh_sdp_local_t red = local;
+    red.flags = YH_SDP_F_RED;
+    parse_ok(f, &f->sdp, t);
+    int n = yh_sdp_pub_answer(&f->sdp, &red, 7, &f->pub, f->text, sizeof(f->text), f->err,
+                              sizeof(f->err));
+    if (n > 0)
+        parse_ok(f, &f->back, f->text);
+    return n;
+}
+
+/* Chromium offers red/48000/2 with "111/111"; the answer takes it and
+ * lists it before Opus, or libwebrtc would not send it. */
+static void test_negotiate_red(void **state)
+{
+    fixture_t *f = *state;
+    char *t = load("chrome-publish-offer.sdp");
+    assert_true(negotiate_red(f, t) > 0);
+    assert_int_equal(f->pub.media[0].red_pt, 63);
+    assert_int_equal(f->pub.media[0].codec.pt, 111);
+    assert_int_equal(f->pub.media[1].red_pt, 0); /* red/90000 of video is not taken */
+    assert_non_null(strstr(f->text, "m=audio 40000 UDP/TLS/RTP/SAVPF 63 111\r\n"));
+    assert_non_null(strstr(f->text, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"));
+    assert_non_null(strstr(f->text, "m=video 40000 UDP/TLS/RTP/SAVPF 96\r\n"));
+    const yh_sdp_media_t *a = &f->back.media[0];
+    assert_int_equal(a->n_codecs, 2);
+    assert_int_equal(a->codecs[0].pt, 63);
+    assert_string_equal(a->codecs[0].name, "red");
+    assert_int_equal(a->codecs[0].channels, 2);
+    assert_int_equal(a->codecs[1].pt, 111);
+    assert_string_equal(a->codecs[1].name, "opus");
+    assert_int_equal(a->codecs[1].fb, YH_SDP_FB_TRANSPORT_CC);
+    assert_int_equal(f->back.media[1].n_codecs, 1);
+
+    /* Without the flag: no RED, as before. */
+    negotiate_ok(f, t);
+    assert_int_equal(f->pub.media[0].red_pt, 0);
+    assert_null(strstr(f->text, "red/"));
+
+    /* Another Opus PT: the fmtp must name that one. */
+    char *a1 = subst(t, "a=rtpmap:111 opus", "a=rtpmap:109 opus");
+    char *a2 = subst(a1, "a=fmtp:111 minptime", "a=fmtp:109 minptime");
+    char *a3 = subst(a2, "a=rtcp-fb:111 ", "a=rtcp-fb:109 ");
+    char *ff = subst(a3, "SAVPF 111 63", "SAVPF 109 63");
+    char *ff_red = subst(ff, "a=fmtp:63 111/111", "a=fmtp:63 109/109");
+    assert_true(negotiate_red(f, ff) > 0); /* "111/111" no longer names Opus */
+    assert_int_equal(f->pub.media[0].codec.pt, 109);
+    assert_int_equal(f->pub.media[0].red_pt, 0);
+    assert_non_null(strstr(f->text, "m=audio 40000 UDP/TLS/RTP/SAVPF 109\r\n"));
+    assert_true(negotiate_red(f, ff_red) > 0);
+    assert_int_equal(f->pub.media[0].red_pt, 63);
+    assert_non_null(strstr(f->text, "m=audio 40000 UDP/TLS/RTP/SAVPF 63 109\r\n"));
+    assert_non_null(strstr(f->text, "a=fmtp:63 109/109\r\n"));
+
+    /* fmtp variants: two redundant generations are fine; anything naming
+     * another codec, or not a list of PTs, is left out. */
+    const struct {
+        const char *fmtp;
+        int taken;
+    } cases[] = {
+        {"a=fmtp:63 111/111/111", 1}, {"a=fmtp:63 111", 1},     {"a=fmtp:63 111/0", 0},
+        {"a=fmtp:63 0/111", 0},       {"a=fmtp:63 111/", 0},    {"a=fmtp:63 1111/111", 0},
+        {"a=fmtp:63 111//111", 0},    {"a=fmtp:63 111;x=1", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *v = subst(t, "a=fmtp:63 111/111", cases[i].fmtp);
+        assert_true(negotiate_red(f, v) > 0);
+        if ((f->pub.media[0].red_pt != 0) != cases[i].taken)
+            fail_msg("case %zu (%s): red_pt %u", i, cases[i].fmtp, f->pub.media[0].red_pt);
+        free(v);
+    }
+    /* red/48000 without channels, or at 8000 Hz, is not Chromium's. */
+    char *mono = subst(t, "red/48000/2", "red/48000");
+    assert_true(negotiate_red(f, mono) > 0);
+    assert_int_equal(f->pub.media[0].red_pt, 0);
+    free(mono);
+    free(ff_red);
+    free(ff);
+    free(a3);
+    free(a2);
+    free(a1);
+    free(t);
+}
+
+/* The subscriber offer carries RED after Opus on audio slots; the answer
+ * says whether the client kept it. */
+static void test_sub_offer_red(void **state)
+{
+    fixture_t *f = *state;
+    yh_sdp_sub_slot_t s[3];
+    make_slots(s);
+    yh_sdp_local_t red = local;
+    red.flags = YH_SDP_F_RED;
+    assert_true(yh_sdp_sub_write_offer(&red, 3, s, 3, f->text, sizeof(f->text)) > 0);
+    assert_non_null(strstr(f->text, "m=audio 40000 UDP/TLS/RTP/SAVPF 111 63\r\n"));
+    assert_non_null(strstr(f->text, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"));
+    assert_non_null(strstr(f->text, "m=video 40000 UDP/TLS/RTP/SAVPF 96\r\n"));
+    char *offer = strdup(f->text);
+    parse_ok(f, &f->sdp, offer);
+    assert_int_equal(f->sdp.media[0].n_codecs, 2);
+    assert_int_equal(f->sdp.media[0].codecs[1].pt, YH_SDP_PT_RED);
+    assert_string_equal(f->sdp.media[0].codecs[1].fmtp, "111/111");
+    assert_int_equal(f->sdp.media[1].n_codecs, 1);
+
+    /* A browser keeps it. */
+    char *ans = browser_answer(offer, "a=setup:active");
+    parse_ok(f, &f->back, ans);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 3, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_true(f->sub.media[0].red);
+    assert_false(f->sub.media[1].red);
+    /* An answer without it: no RED for that subscription. */
+    char *m_line = subst(ans, "SAVPF 111 63", "SAVPF 111");
+    char *rtpmap = drop(m_line, "a=rtpmap:63");
+    char *no_red = drop(rtpmap, "a=fmtp:63");
+    parse_ok(f, &f->back, no_red);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 3, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_false(f->sub.media[0].red);
+
+    /* yunhui-term answers with the first codec it knows, Opus alone. */
+    static yh_sdp_client_remote_t remote;
+    const yh_sdp_client_local_t term = {.ice_ufrag = "cliU",
+                                        .ice_pwd = "clientpassword0123456789",
+                                        .fingerprint = FP_LOCAL,
+                                        .cname = "term",
+                                        .msid_stream = "term",
+                                        .session_id = 1};
+    int n = yh_sdp_client_write_answer(&f->sdp, &term, 1, &remote, f->text, sizeof(f->text), f->err,
+                                       sizeof(f->err));
+    assert_true(n > 0);
+    assert_int_equal(remote.media[0].codec.pt, YH_SDP_PT_OPUS);
+    assert_null(strstr(f->text, "red/"));
+    parse_ok(f, &f->back, f->text);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 3, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_true(f->sub.media[0].accepted);
+    assert_false(f->sub.media[0].red);
+
+    /* Chromium's own recvonly answer keeps red/48000/2 at 63 after Opus. */
+    char *chrome = load("chrome-answer-recv.sdp");
+    parse_ok(f, &f->back, chrome);
+    assert_int_equal(yh_sdp_sub_check_answer(&f->back, s, 2, &f->sub, f->err, sizeof(f->err)), 0);
+    assert_true(f->sub.media[0].red);
+    assert_false(f->sub.media[1].red);
+    free(chrome);
+    free(m_line);
+    free(rtpmap);
+    free(no_red);
+    free(ans);
+    free(offer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +667,8 @@ int main(void)
         cmocka_unit_test(test_sub_answer),
         cmocka_unit_test(test_sub_offer_rtx),
         cmocka_unit_test(test_sub_answer_vectors),
+        cmocka_unit_test(test_negotiate_red),
+        cmocka_unit_test(test_sub_offer_red),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -302,22 +302,30 @@ static void send_rtcp(client_t *c, uint8_t *pkt, size_t len)
     cl_send(c, buf, len);
 }
 
+/* Publisher `a` on transport t->transport, subscriber `b` on s->transport,
+ * the track and the subscription added, both connected. */
+static void pair_open(client_t *a, client_t *b, const yh_sfu_track_params_t *t,
+                      const yh_sfu_sub_params_t *s)
+{
+    client_open(a, yh_sfu_port(sfu));
+    client_open(b, yh_sfu_port(sfu));
+    add_transport(t->transport, a, 1);
+    add_transport(s->transport, b, 0);
+    assert_int_equal(yh_sfu_track_add(sfu, t), 0);
+    assert_int_equal(yh_sfu_subscribe(sfu, s), 0);
+    client_connect(a, YH_DTLS_CLIENT);
+    client_connect(b, YH_DTLS_CLIENT);
+}
+
 static void test_forwarding(void **state)
 {
     (void)state;
     client_t a, b;
-    client_open(&a, yh_sfu_port(sfu));
-    client_open(&b, yh_sfu_port(sfu));
-    add_transport(1, &a, 1);
-    add_transport(2, &b, 0);
     yh_sfu_track_params_t tp = {.id = 10, .transport = 1, .kind = YH_SFU_VIDEO, .mid = "1",
                                 .ssrc = 1111, .pt = 96, .codec = YH_SFU_CODEC_VP8,
                                 .clock_rate = 90000, .rtx_ssrc = 1112, .rtx_pt = 97};
-    assert_int_equal(yh_sfu_track_add(sfu, &tp), 0);
     yh_sfu_sub_params_t sp = {.id = 20, .transport = 2, .track = 10, .ssrc = 2222, .pt = 100};
-    assert_int_equal(yh_sfu_subscribe(sfu, &sp), 0);
-    client_connect(&a, YH_DTLS_CLIENT);
-    client_connect(&b, YH_DTLS_CLIENT);
+    pair_open(&a, &b, &tp, &sp);
 
     /* Garbage, a bad STUN and RTP from a stranger must change nothing. */
     client_t x;
@@ -555,6 +563,201 @@ static void test_forwarding(void **state)
     close(x.fd);
 }
 
+/* The temporal-layer stream: frame k of Chromium's three VP8 temporal
+ * layers (TIDs 0,2,1,2; layer sync on the first TL2 and TL1 frame of each
+ * 8-frame cycle), 1 + k % 3 packets, every counter starting near its wrap. */
+#define TL_FRAMES 64
+#define TL_SEQ0 65500u
+#define TL_TS0 0xfffe0000u
+#define TL_PID0 0x7fe0u
+#define TL_TL00 250u
+
+static struct {
+    uint8_t fwd[TL_FRAMES]; /* the verdict each frame should get */
+    int started;
+    uint16_t seq0, pid0; /* output numbers of frame 0's first packet */
+    uint32_t ts_off;
+    uint8_t tl0_off;
+    uint16_t seq, pid; /* of the last packet checked */
+} tl;
+
+static int tl_tid(int k)
+{
+    return (int[]){0, 2, 1, 2}[k % 4];
+}
+
+static int tl_sync(int k)
+{
+    return k % 8 == 1 || k % 8 == 2;
+}
+
+/* Input sequence number of packet i of frame k. */
+static uint16_t tl_seq(int k, int i)
+{
+    unsigned s = TL_SEQ0 + (unsigned)i;
+    for (int j = 0; j < k; j++)
+        s += 1u + (unsigned)j % 3u;
+    return (uint16_t)s;
+}
+
+/* Packet i of frame k: the full RFC 7741 4.2 descriptor (X; I with a
+ * 15-bit picture id, L, T with TID and Y), the VP8 header byte (P clear
+ * only in frame 0, the keyframe), then the input seq as a marker. */
+static void tl_send(client_t *a, int k, int i)
+{
+    uint8_t pkt[256];
+    int last = i == k % 3;
+    int hl = yh_rtp_write_header(pkt, sizeof pkt, last, 96, tl_seq(k, i),
+                                 TL_TS0 + 3000u * (uint32_t)k, 8111, NULL, 0);
+    uint8_t *p = pkt + hl;
+    p[0] = i ? 0x80 : 0x90;
+    p[1] = 0xe0;
+    wr_be16(p + 2, (uint16_t)(0x8000 | ((TL_PID0 + (unsigned)k) & 0x7fff)));
+    p[4] = (uint8_t)(TL_TL00 + (unsigned)k / 4);
+    p[5] = (uint8_t)(tl_tid(k) << 6 | tl_sync(k) << 5);
+    p[6] = k ? 0x01 : 0x00;
+    wr_be16(p + 7, tl_seq(k, i));
+    memset(p + 9, 0x33, 40);
+    size_t len = (size_t)hl + 49;
+    assert_int_equal(yh_srtp_protect_rtp(a->srtp, pkt, &len, sizeof pkt), 0);
+    cl_send(a, pkt, len);
+}
+
+/* Receives packet i of frame k at `b` and checks its rewriting: output
+ * seq and picture id count only the forwarded packets and frames before
+ * it, timestamp and TL0PICIDX keep one offset, the rest is unchanged. */
+static void tl_check(client_t *b, int k, int i)
+{
+    yh_rtp_hdr_t h;
+    yh_vp8_desc_t d;
+    do
+        assert_true(recv_rtp(b, &h, 1000));
+    while (h.ssrc != 7777);
+    const uint8_t *p = b->last + h.payload_off;
+    assert_true(h.payload_len == 49 && yh_vp8_parse_desc(p, h.payload_len, &d) == 0);
+    assert_int_equal(rd_be16(p + 7), tl_seq(k, i));
+    assert_true(tl.fwd[k]);
+    if (!tl.started) {
+        tl.started = 1;
+        tl.seq0 = h.seq;
+        tl.pid0 = d.picture_id;
+        tl.ts_off = h.ts - TL_TS0;
+        tl.tl0_off = (uint8_t)(d.tl0picidx - TL_TL00);
+    }
+    unsigned nseq = (unsigned)i, npid = 0;
+    for (int j = 0; j < k; j++) {
+        nseq += tl.fwd[j] ? 1u + (unsigned)j % 3u : 0u;
+        npid += tl.fwd[j];
+    }
+    assert_int_equal(h.seq, (uint16_t)(tl.seq0 + nseq));
+    assert_true(d.picture_id_15);
+    assert_int_equal(d.picture_id, (tl.pid0 + npid) & 0x7fff);
+    assert_int_equal(h.ts - tl.ts_off, TL_TS0 + 3000u * (uint32_t)k);
+    assert_int_equal((uint8_t)(d.tl0picidx - tl.tl0_off), (uint8_t)(TL_TL00 + (unsigned)k / 4));
+    assert_true(d.has_tid && d.tid == tl_tid(k) && d.layer_sync == tl_sync(k));
+    assert_true(d.start == (i == 0) && h.marker == (i == k % 3));
+    tl.seq = h.seq;
+    tl.pid = d.picture_id;
+}
+
+/* Sends frames k0..k1-1 in order; frames pass when their TID is at most
+ * `max_tid`, or from `sync` on; checks what arrives. */
+static void tl_run(client_t *a, client_t *b, int k0, int k1, int max_tid, int sync)
+{
+    for (int k = k0; k < k1; k++) {
+        tl.fwd[k] = tl_tid(k) <= max_tid || k >= sync;
+        for (int i = 0; i <= k % 3; i++)
+            tl_send(a, k, i);
+    }
+    for (int k = k0; k < k1; k++)
+        for (int i = 0; i <= k % 3 && tl.fwd[k]; i++)
+            tl_check(b, k, i);
+}
+
+static void tl_cap(int max_tid)
+{
+    assert_int_equal(yh_sfu_sub_set_layer(sfu, 21, 0, max_tid), 0);
+    uv_sleep(50);
+}
+
+/* VP8 temporal layers dropped per subscriber: the receiver sees one
+ * continuous stream (sequence numbers, picture ids, TL0PICIDX, timestamps)
+ * at the frame rate it asked for; a raised cap waits for a layer-sync
+ * frame; a frame's packets share one verdict however they arrive; NACKs
+ * after dropped frames find the right packet. */
+static void test_temporal(void **state)
+{
+    (void)state;
+    client_t a, b;
+    yh_sfu_track_params_t tp = {.id = 12, .transport = 3, .kind = YH_SFU_VIDEO, .mid = "3",
+                                .ssrc = 8111, .pt = 96, .codec = YH_SFU_CODEC_VP8,
+                                .clock_rate = 90000, .rtx_ssrc = 8112, .rtx_pt = 97};
+    yh_sfu_sub_params_t sp = {.id = 21, .transport = 4, .track = 12, .ssrc = 7777, .pt = 100,
+                              .rtx_ssrc = 7778, .rtx_pt = 101};
+    pair_open(&a, &b, &tp, &sp);
+    uv_sleep(50);
+    tl_run(&a, &b, 0, 8, 2, 0);
+    tl_cap(1); /* half the frame rate from the next frame */
+    tl_run(&a, &b, 8, 16, 1, TL_FRAMES);
+    tl_cap(0); /* a quarter */
+    tl_run(&a, &b, 16, 28, 0, TL_FRAMES);
+
+    /* NACKs for packets after dropped frames (17-19, 21-23) come back on
+     * the RTX stream with the right payload and the picture id they had. */
+    uint16_t want[2] = {(uint16_t)(tl.seq - 1), tl.seq}, pid = tl.pid;
+    uint8_t fb[64];
+    int n = yh_rtcp_build_nack(fb, sizeof fb, 5555, 7777, want, 2);
+    send_rtcp(&b, fb, (size_t)n);
+    for (int j = 0; j < 2; j++) {
+        yh_rtp_hdr_t h;
+        do
+            assert_true(recv_rtp(&b, &h, 1000));
+        while (h.ssrc != 7778 || h.payload_len < 2);
+        const uint8_t *p = b.last + h.payload_off;
+        assert_int_equal(h.pt, 101);
+        assert_int_equal(rd_be16(p), want[j]);
+        assert_int_equal(rd_be16(p + 2 + 7), j ? tl_seq(24, 0) : tl_seq(20, 2));
+        assert_int_equal(rd_be16(p + 4) & 0x7fff, j ? pid : (pid - 1) & 0x7fff);
+    }
+
+    /* Cap removed at frame 28: TL1/TL2 wait for the sync frames 33, 34. */
+    tl_cap(YH_SFU_TID_ALL);
+    tl_run(&a, &b, 28, 47, 0, 33);
+
+    /* Frame 47 (TL2) loses its middle packet behind frame 48, and the cap
+     * goes down in between: still forwarded, numbered between its
+     * siblings. */
+    tl.fwd[47] = tl.fwd[48] = 1;
+    tl_send(&a, 47, 0);
+    tl_send(&a, 47, 2);
+    tl_check(&b, 47, 0);
+    tl_check(&b, 47, 2);
+    tl_cap(1);
+    tl_send(&a, 48, 0);
+    tl_send(&a, 47, 1);
+    tl_check(&b, 48, 0);
+    tl_check(&b, 47, 1);
+    tl_run(&a, &b, 49, 53, 1, TL_FRAMES);
+    /* Frame 53 (TL2, dropped) the same: none of it, no hole. */
+    tl.fwd[54] = 1;
+    tl_send(&a, 53, 0);
+    tl_send(&a, 53, 2);
+    tl_send(&a, 54, 0);
+    tl_send(&a, 53, 1);
+    tl_check(&b, 54, 0);
+    tl_run(&a, &b, 55, 60, 1, TL_FRAMES);
+    yh_rtp_hdr_t h;
+    while (recv_rtp(&b, &h, 200))
+        assert_int_not_equal(h.ssrc, 7777);
+
+    yh_sfu_unsubscribe(sfu, 21);
+    yh_sfu_track_remove(sfu, 12);
+    yh_sfu_transport_remove(sfu, 3);
+    yh_sfu_transport_remove(sfu, 4);
+    client_close(&a);
+    client_close(&b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -581,6 +784,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forwarding),
+        cmocka_unit_test(test_temporal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
