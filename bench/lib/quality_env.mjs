@@ -127,7 +127,7 @@ async function startYunhui(ctx, logDir) {
     cmd: path.join(ctx.buildDir, 'yunhui'), netns: true, logFile: path.join(logDir, 'yunhui.log'),
     args: ['--http-bind', NS_ADDR, '--http-port', String(YUNHUI_HTTP), '--https-port', '0',
            '--media-bind', NS_ADDR, '--media-port', String(YUNHUI_MEDIA), '--announce-ip', RELAY_ADDR,
-           '--web-root', path.join(REPO, 'web'), '--data-dir', data, '--log-level', 'warn'],
+           '--web-root', path.join(REPO, 'web'), '--data-dir', data, '--log-level', process.env.YUNHUI_LOG_LEVEL || 'warn'],
   });
   await waitHttp(`http://${NS_ADDR}:${YUNHUI_HTTP}/healthz`, child);
   return { child, mediaPorts: [YUNHUI_MEDIA], baseUrl: `http://${NS_ADDR}:${YUNHUI_HTTP}` };

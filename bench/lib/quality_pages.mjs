@@ -176,11 +176,20 @@ export async function yunhuiPeers(browser, srv, media) {
   const a = await joinYunhui(browser, srv.baseUrl, meeting, 'A', { w: media.width, h: media.height, fps: media.fps });
   // B only receives: a small single-layer camera, then camera and
   // microphone muted, so the relay's downlink carries B's subscription only.
+  // The mute must come after B's tracks are published (a mute before
+  // that has no track to apply to), and A must see it: otherwise B's
+  // camera, fed the same noisy clip, crosses the capped downlink to A.
   const b = await joinYunhui(browser, srv.baseUrl, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+  const bTracks = (muted) => a.page.waitForFunction((m) => {
+    const ts = [...window.__yh.client.tracks.values()];
+    return ts.length >= 2 && ts.every((t) => !m || t.muted);
+  }, muted, { timeout: 20000 });
+  await bTracks(false);
   await b.page.evaluate(async () => {
     await window.__yh.client.setMuted('camera', true);
     await window.__yh.client.setMuted('microphone', true);
   });
+  await bTracks(true);
   return { a, b, sendWhich: 'yh-pub', recvWhich: 'yh-sub', close: async () => {} };
 }
 
