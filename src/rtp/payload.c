@@ -62,12 +62,16 @@ int yh_vp8_parse_desc(const uint8_t *payload, size_t len, yh_vp8_desc_t *d)
 
 /* A keyframe starts in the first partition's first packet (S=1, PID=0) and
  * its VP8 frame header has P (inverse key frame flag, RFC 6386 9.1) clear. */
+int yh_vp8_desc_is_keyframe(const yh_vp8_desc_t *d, const uint8_t *payload, size_t len)
+{
+    return d->desc_len < len && d->start && d->partition == 0 &&
+           (payload[d->desc_len] & 0x01) == 0;
+}
+
 int yh_vp8_is_keyframe(const uint8_t *payload, size_t len)
 {
     yh_vp8_desc_t d;
-    if (yh_vp8_parse_desc(payload, len, &d) < 0 || d.desc_len >= len)
-        return 0;
-    return d.start && d.partition == 0 && (payload[d.desc_len] & 0x01) == 0;
+    return yh_vp8_parse_desc(payload, len, &d) == 0 && yh_vp8_desc_is_keyframe(&d, payload, len);
 }
 
 enum { NAL_IDR = 5, NAL_SPS = 7, NAL_STAP_A = 24, NAL_FU_A = 28 };

@@ -89,5 +89,7 @@ typedef struct yh_vp8_desc {
     size_t desc_len;      /* bytes of descriptor before the VP8 payload */
 } yh_vp8_desc_t;
 int yh_vp8_parse_desc(const uint8_t *payload, size_t len, yh_vp8_desc_t *d);
+/* yh_vp8_is_keyframe on a descriptor already parsed from `payload`. */
+int yh_vp8_desc_is_keyframe(const yh_vp8_desc_t *d, const uint8_t *payload, size_t len);
 
 #endif

@@ -67,33 +67,29 @@ static int lower_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_trac
  * has none; YH_ERANGE when its picture is too old or was dropped. A new
  * source's first packet restarts the numbering right after the last
  * picture sent, in the source's picture-id width. */
-static int vp8_pid_out(yh_sub_t *sub, const uint8_t *payload, size_t len, int resend, int *out)
+static int vp8_pid_out(yh_sub_t *sub, int pid, uint16_t mask, int resend, int *out)
 {
-    yh_vp8_desc_t d;
     uint16_t o;
     *out = -1;
-    if (yh_vp8_parse_desc(payload, len, &d) < 0 || !d.has_picture_id)
+    if (pid < 0)
         return 0;
-    uint16_t mask = d.picture_id_15 ? 0x7fff : 0x7f;
     if ((sub->vp8_switch || !sub->vp8_started) && !resend) {
-        uint16_t next = sub->vp8_started ? yh_numskip_next_out(&sub->pid) : d.picture_id;
+        uint16_t next = sub->vp8_started ? yh_numskip_next_out(&sub->pid) : (uint16_t)pid;
         if (sub->pid.mask != mask)
             yh_numskip_init(&sub->pid, mask);
-        yh_numskip_start(&sub->pid, d.picture_id, (uint16_t)(next & mask));
+        yh_numskip_start(&sub->pid, (uint16_t)pid, (uint16_t)(next & mask));
     }
-    if (yh_numskip_map(&sub->pid, d.picture_id, &o) < 0)
+    if (yh_numskip_map(&sub->pid, (uint16_t)pid, &o) < 0)
         return YH_ERANGE;
     *out = o;
     return 0;
 }
 
 /* Leaves a dropped frame's picture id out of the numbering. */
-static void vp8_pid_drop(yh_sub_t *sub, const uint8_t *payload, size_t len)
+static void vp8_pid_drop(yh_sub_t *sub, int pid)
 {
-    yh_vp8_desc_t d;
-    if (sub->vp8_started && !sub->vp8_switch && yh_vp8_parse_desc(payload, len, &d) == 0 &&
-        d.has_picture_id)
-        yh_numskip_drop(&sub->pid, d.picture_id);
+    if (sub->vp8_started && !sub->vp8_switch && pid >= 0)
+        yh_numskip_drop(&sub->pid, (uint16_t)pid);
 }
 
 /* Writes the picture id from vp8_pid_out and moves TL0PICIDX by an
@@ -349,10 +345,10 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, co
         while (prev != h->seq)
             yh_rtp_rewriter_drop(&sub->rw, ++prev);
         if (vp8)
-            vp8_pid_drop(sub, pkt + h->payload_off, h->payload_len);
+            vp8_pid_drop(sub, pi->pid);
         return;
     }
-    if (vp8 && vp8_pid_out(sub, pkt + h->payload_off, h->payload_len, 0, &pid) < 0)
+    if (vp8 && vp8_pid_out(sub, pi->pid, pi->pid_mask, 0, &pid) < 0)
         return;
     uint16_t seq;
     uint32_t ts;
@@ -420,8 +416,10 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
             w->now_us - at > YH_SFU_RTX_MAX_AGE_US || yh_rtp_parse(pkt, len, &h) < 0)
             continue;
         int pid = -1;
+        yh_vp8_desc_t d;
         if (tr->p.codec == YH_SFU_CODEC_VP8 &&
-            vp8_pid_out(sub, pkt + h.payload_off, h.payload_len, 1, &pid) < 0)
+            yh_vp8_parse_desc(pkt + h.payload_off, h.payload_len, &d) == 0 && d.has_picture_id &&
+            vp8_pid_out(sub, d.picture_id, d.picture_id_15 ? 0x7fff : 0x7f, 1, &pid) < 0)
             continue;
         const yh_rtp_hdr_t *hp = &h;
         yh_rtp_hdr_t v;

@@ -160,7 +160,7 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
     L->window_bytes += len;
     if (L->rtx)
         yh_rtxbuf_put(L->rtx, h->seq, buf, len, w->now_us);
-    yh_pkt_info_t pi = {.keyframe = 1, .level = -1, .tid = -1}; /* audio starts anywhere */
+    yh_pkt_info_t pi = {.keyframe = 1, .level = -1, .tid = -1, .pid = -1}; /* audio: anywhere */
     const uint8_t *payload = buf + h->payload_off;
     if (tr->p.kind == YH_SFU_AUDIO) {
         uint8_t lv;
@@ -176,10 +176,13 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
             return;
     } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
         yh_vp8_desc_t vd;
-        pi.keyframe = yh_vp8_is_keyframe(payload, h->payload_len);
-        if (yh_vp8_parse_desc(payload, h->payload_len, &vd) == 0 && vd.has_tid) {
-            pi.tid = vd.tid;
+        pi.keyframe = 0;
+        if (yh_vp8_parse_desc(payload, h->payload_len, &vd) == 0) {
+            pi.keyframe = yh_vp8_desc_is_keyframe(&vd, payload, h->payload_len);
+            pi.tid = vd.has_tid ? vd.tid : -1;
             pi.sync = vd.layer_sync;
+            pi.pid = vd.has_picture_id ? vd.picture_id : -1;
+            pi.pid_mask = vd.picture_id_15 ? 0x7fff : 0x7f;
         }
     } else {
         pi.keyframe = yh_h264_is_keyframe(payload, h->payload_len);

@@ -46,6 +46,8 @@ typedef struct yh_pkt_info {
     int level;    /* RFC 6464 audio level byte, or -1 */
     int tid;      /* VP8 temporal layer, or -1 when not signalled */
     int sync;     /* layer sync (Y): depends only on temporal layer 0 */
+    int pid;      /* VP8 picture id, or -1 */
+    uint16_t pid_mask; /* its width: 0x7fff or 0x7f */
     /* Audio in RFC 2198 RED: the primary block's place in the payload. */
     int red;
     size_t red_off, red_len;
