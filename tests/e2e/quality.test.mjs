@@ -6,8 +6,8 @@
 // top layer back.
 //
 // Topology (loopback only): the server binds its media port on 127.0.0.1
-// and announces 127.0.0.2 in its candidates, where the relay listens on the
-// same port and forwards to 127.0.0.1 (docs/internals/impair.md). Both
+// and announces 127.0.0.2 in its candidates, where the relay
+// (lib/relay.mjs) listens on the same port and forwards to 127.0.0.1 (docs/internals/impair.md). Both
 // pages' ICE, DTLS and SRTP therefore cross the relay; signalling does not.
 //
 // Run from the repository root:
@@ -16,18 +16,13 @@
 // binary (default build/yunhui-impair).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join as pathJoin } from 'node:path';
 import { test } from 'node:test';
 
-import { launchBrowser, openParticipant, saveScreenshots, screenshot } from './lib/browser.mjs';
-import { REPO_ROOT, freeUdpPort, startServer } from './lib/server.mjs';
+import { screenshot } from './lib/browser.mjs';
+import { joinMeeting, runScenario } from './lib/scenario.mjs';
 
 const SCENARIO_TIMEOUT_MS = 130000;
-const RELAY_IP = '127.0.0.2';
 // Capture size of A: from 540p the client sends three layers (q, h, f), so
 // the lowest one (about 150 kbps) fits under the cap with room for audio.
 const CAPTURE = { w: 960, h: 540, fps: 15 };
@@ -46,104 +41,7 @@ const SERVER_ARGS = (process.env.YH_QUALITY_SERVER_ARGS || '').split(' ').filter
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function impairBinary() {
-  return process.env.YUNHUI_IMPAIR_BIN || pathJoin(REPO_ROOT, 'build', 'yunhui-impair');
-}
-
-// ---- the relay -------------------------------------------------------------
-
-/** One control command over UDP; resolves with the parsed JSON reply. */
-function relayCommand(port, cmd, timeoutMs = 1000) {
-  return new Promise((res, rej) => {
-    const sock = createSocket('udp4');
-    const timer = setTimeout(() => {
-      sock.close();
-      rej(new Error(`relay control: no reply to '${cmd}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.once('message', (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      try {
-        res(JSON.parse(msg.toString('utf8')));
-      } catch (e) {
-        rej(new Error(`relay control: '${cmd}' answered ${msg.toString('utf8').slice(0, 200)}`));
-      }
-    });
-    sock.once('error', (e) => {
-      clearTimeout(timer);
-      sock.close();
-      rej(e);
-    });
-    sock.send(cmd, port, '127.0.0.1');
-  });
-}
-
-/**
- * Starts yunhui-impair on RELAY_IP:mediaPort in front of 127.0.0.1:mediaPort
- * and waits until its control socket answers. Returns {pid, cmd, stop, log}.
- */
-async function startRelay(mediaPort) {
-  const bin = impairBinary();
-  if (!existsSync(bin)) throw new Error(`relay binary ${bin} not found: build it or set YUNHUI_IMPAIR_BIN`);
-  const controlPort = await freeUdpPort();
-  const args = ['--listen', `${RELAY_IP}:${mediaPort}`, '--upstream', `127.0.0.1:${mediaPort}`,
-    '--control', `127.0.0.1:${controlPort}`, '--seed', '1'];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = `$ ${bin} ${args.join(' ')}\n`;
-  const append = (c) => { log = (log + c.toString('utf8')).slice(-65536); };
-  proc.stdout.on('data', append);
-  proc.stderr.on('data', append);
-  let exitInfo = null;
-  const exited = new Promise((res) => {
-    proc.once('error', (e) => { exitInfo = { error: e.message }; res(); });
-    proc.once('exit', (code, signal) => { exitInfo = { code, signal }; res(); });
-  });
-  const relay = {
-    pid: proc.pid,
-    controlPort,
-    log: () => log,
-    alive: () => exitInfo === null,
-    cmd: async (c) => {
-      const r = await relayCommand(controlPort, c);
-      if (!r.ok) throw new Error(`relay control: '${c}' failed: ${r.error}`);
-      return r;
-    },
-    async stop() {
-      if (exitInfo === null) {
-        process.kill(proc.pid, 'SIGTERM');
-        const killer = setTimeout(() => { if (exitInfo === null) process.kill(proc.pid, 'SIGKILL'); }, 3000);
-        await exited;
-        clearTimeout(killer);
-      }
-      return exitInfo;
-    },
-  };
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    if (exitInfo !== null) throw new Error(`relay exited at start ${JSON.stringify(exitInfo)}:\n${log}`);
-    try {
-      await relayCommand(controlPort, 'stats', 300);
-      return relay;
-    } catch (e) {
-      if (Date.now() > deadline) {
-        await relay.stop();
-        throw new Error(`relay control did not answer within 5 s (${e.message}):\n${log}`);
-      }
-    }
-    await sleep(100);
-  }
-}
-
-// ---- pages and stats ---------------------------------------------------------
-
-async function join(env, meeting, name, query, viewport) {
-  const p = await openParticipant(env.browser, env.srv.baseUrl, { meeting, name, autojoin: true, query, viewport });
-  env.parts.push(p);
-  await p.page.waitForFunction(() => ['joined', 'error', 'left'].includes(window.__yh?.state), null, { timeout: 10000 });
-  const state = await p.page.evaluate(() => window.__yh.state);
-  if (state !== 'joined') throw new Error(`${name} could not join meeting ${meeting}: state ${state}`);
-  return p;
-}
+// ---- stats ---------------------------------------------------------------------
 
 /** B's inbound video and audio from `from` (the busiest stream of each kind). */
 async function inboundFrom(p, from) {
@@ -222,53 +120,9 @@ function fmtSamples(samples) {
 
 // ---- the scenario --------------------------------------------------------------
 
-async function withEnv(name, body) {
-  const env = { parts: [], srv: null, relay: null, browser: null, notes: [], samples: [], phase: 'setup' };
-  try {
-    env.srv = await startServer({ announceIp: RELAY_IP, args: SERVER_ARGS });
-    env.relay = await startRelay(env.srv.mediaPort);
-    env.browser = await launchBrowser();
-    await body(env);
-    for (const n of env.notes) console.log(`note: ${n}`);
-    if (process.env.YH_E2E_VERBOSE) console.log(`---- samples:\n${fmtSamples(env.samples)}\n---- server log tail:\n${env.srv.logTail(SERVER_ARGS.length ? 3000 : 200)}`);
-  } catch (err) {
-    const shots = await saveScreenshots(env.parts, name).catch((e) => [`(screenshots failed: ${e.message})`]);
-    const lines = [`---- ${name} failed: ${err.message}`];
-    if (env.notes.length) lines.push('---- notes', ...env.notes);
-    if (env.samples.length) lines.push('---- samples of B (A\'s video)', fmtSamples(env.samples));
-    if (env.relay) {
-      lines.push(`---- relay ${env.relay.alive() ? 'alive' : 'exited'}; log:`, env.relay.log());
-      if (env.relay.alive()) lines.push(JSON.stringify(await env.relay.cmd('stats').catch((e) => e.message)));
-    }
-    if (env.srv) {
-      lines.push(`---- server ${env.srv.alive() ? 'alive' : `exited ${JSON.stringify(env.srv.exitInfo)}`}; log tail:`);
-      lines.push(env.srv.logTail(120));
-    }
-    for (const p of env.parts) {
-      lines.push(`---- console of ${p.label} (last 30 lines):`, ...p.console.slice(-30));
-      try {
-        if (!p.page.isClosed()) {
-          const info = await p.page.evaluate(async () => ({
-            state: window.__yh?.state,
-            media: window.__yh?.client?.mediaState(),
-            inbound: await window.__yh?.inboundStats(),
-            outbound: await window.__yh?.outboundStats(),
-          }));
-          lines.push(`---- state of ${p.label}: ${JSON.stringify(info)}`);
-        }
-      } catch (e) {
-        lines.push(`(state of ${p.label} unavailable: ${e.message})`);
-      }
-    }
-    lines.push('---- screenshots:', ...shots);
-    console.error(lines.join('\n'));
-    throw err;
-  } finally {
-    for (const p of env.parts) await p.close();
-    await env.browser?.close().catch(() => {});
-    await env.relay?.stop();
-    await env.srv?.stop();
-  }
+/** The scenario's server, relay and browser (lib/scenario.mjs), B's samples printed on failure. */
+function withEnv(name, body) {
+  return runScenario(name, { relay: true, serverArgs: SERVER_ARGS, fmtSamples }, body);
 }
 
 const skip = process.env.YH_E2E_SKIP_QUALITY === '1'
@@ -277,10 +131,10 @@ const skip = process.env.YH_E2E_SKIP_QUALITY === '1'
 test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it restores the top layer', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
   await withEnv('quality', async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
-    const a = await join(env, meeting, 'A', CAPTURE);
+    const a = await joinMeeting(env, meeting, 'A', CAPTURE);
     // B only receives what matters here; a small single-layer camera keeps
     // its encoder cheap on a two-core machine.
-    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+    const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
     // The relay shapes all clients' downlinks together: with B's camera off
     // the cap is B's alone (A then receives only B's audio).
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
@@ -371,8 +225,8 @@ test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it re
 test('downlink loss is repaired by retransmissions on the RTX stream', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
   await withEnv('quality-rtx', async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
-    const a = await join(env, meeting, 'A', { w: 640, h: 360, fps: 15, simulcast: 0 });
-    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+    const a = await joinMeeting(env, meeting, 'A', { w: 640, h: 360, fps: 15, simulcast: 0 });
+    const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
     const first = await waitFor(async () => (await inboundFrom(b, 'A')).video?.framesDecoded > 0, 15000);
     assert.ok(first, 'B decodes A before the loss');
@@ -426,8 +280,8 @@ async function waitFor(pred, ms) {
 test('a small tile receives a small simulcast layer', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
   await withEnv('quality-tile', async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
-    const a = await join(env, meeting, 'A', CAPTURE);
-    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 }, { width: 400, height: 300 });
+    const a = await joinMeeting(env, meeting, 'A', CAPTURE);
+    const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 }, { width: 400, height: 300 });
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
     // A's own uplink estimate decides when it starts its top encoding;
     // without it there is nothing for B's enlarged tile to get.

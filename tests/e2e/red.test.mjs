@@ -14,9 +14,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
 
-import { launchBrowser, openParticipant, saveScreenshots } from './lib/browser.mjs';
-import { RELAY_IP, startRelay } from './lib/relay.mjs';
-import { startServer } from './lib/server.mjs';
+import { joinMeeting, runScenario } from './lib/scenario.mjs';
 
 const SCENARIO_TIMEOUT_MS = 90000;
 const WARMUP_MS = 3000;
@@ -27,12 +25,7 @@ const LOSS_MS = 15000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function join(env, meeting, name) {
-  const query = { w: 320, h: 240, fps: 10, simulcast: 0 };
-  const p = await openParticipant(env.browser, env.srv.baseUrl, { meeting, name, autojoin: true, query });
-  env.parts.push(p);
-  await p.page.waitForFunction(() => ['joined', 'error', 'left'].includes(window.__yh?.state), null, { timeout: 10000 });
-  const state = await p.page.evaluate(() => window.__yh.state);
-  if (state !== 'joined') throw new Error(`${name} could not join meeting ${meeting}: state ${state}`);
+  const p = await joinMeeting(env, meeting, name, { w: 320, h: 240, fps: 10, simulcast: 0 });
   // Audio is what this test is about; cameras off keep the cores free.
   await p.page.evaluate(() => window.__yh.client.setMuted('camera', true));
   return p;
@@ -66,33 +59,8 @@ function delta(a, b) {
 const fmt = (d) => `packets=${d.packetsReceived} lost=${d.packetsLost} (${(100 * d.lossRatio).toFixed(1)}%) ` +
   `concealed=${(100 * d.concealedRatio).toFixed(2)}% gaps=${d.concealmentEvents}`;
 
-async function withEnv(name, body) {
-  const env = { parts: [], srv: null, relay: null, browser: null, notes: [] };
-  try {
-    env.srv = await startServer({ announceIp: RELAY_IP });
-    env.relay = await startRelay(env.srv.mediaPort);
-    env.browser = await launchBrowser();
-    await body(env);
-    for (const n of env.notes) console.log(`note: ${n}`);
-  } catch (err) {
-    const shots = await saveScreenshots(env.parts, name).catch((e) => [`(screenshots failed: ${e.message})`]);
-    const lines = [`---- ${name} failed: ${err.message}`, ...env.notes];
-    if (env.srv) lines.push('---- server log tail:', env.srv.logTail(80));
-    if (env.relay) lines.push('---- relay log:', env.relay.log());
-    for (const p of env.parts) lines.push(`---- console of ${p.label}:`, ...p.console.slice(-30));
-    lines.push('---- screenshots:', ...shots);
-    console.error(lines.join('\n'));
-    throw err;
-  } finally {
-    for (const p of env.parts) await p.close();
-    await env.browser?.close().catch(() => {});
-    await env.relay?.stop();
-    await env.srv?.stop();
-  }
-}
-
 test('redundant audio: red negotiated both ways, loss repaired from the redundant copies', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-  await withEnv('red', async (env) => {
+  await runScenario('red', { relay: true }, async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
     const a = await join(env, meeting, 'A');
     const b = await join(env, meeting, 'B');

@@ -21,8 +21,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
 
-import { launchBrowser, openParticipant, saveScreenshots } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { joinMeeting, runScenario } from './lib/scenario.mjs';
 
 const SCENARIO_TIMEOUT_MS = 90000;
 // 360p is the smallest capture the client sends as simulcast (h and f).
@@ -52,15 +51,6 @@ const PHASES = [
 const SERVER_ARGS = (process.env.YH_TEMPORAL_SERVER_ARGS || '').split(' ').filter(Boolean);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function join(env, meeting, name, query) {
-  const p = await openParticipant(env.browser, env.srv.baseUrl, { meeting, name, autojoin: true, query });
-  env.parts.push(p);
-  await p.page.waitForFunction(() => ['joined', 'error', 'left'].includes(window.__yh?.state), null, { timeout: 10000 });
-  const state = await p.page.evaluate(() => window.__yh.state);
-  if (state !== 'joined') throw new Error(`${name} could not join meeting ${meeting}: state ${state}`);
-  return p;
-}
 
 /**
  * B's raw inbound-rtp stats of `from`'s video (the busiest video stream
@@ -191,42 +181,16 @@ function rates(env, t, span = WINDOW_MS) {
   return out.join(' ');
 }
 
-async function withEnv(name, body) {
-  const env = { parts: [], srv: null, browser: null, notes: [], samples: [], phase: 'setup' };
-  try {
-    env.srv = await startServer({ args: SERVER_ARGS });
-    // Chromium's fake camera runs at 20 fps unless told otherwise.
-    env.browser = await launchBrowser({ args: ['--use-fake-device-for-media-stream=fps=30'] });
-    await body(env);
-    for (const n of env.notes) console.log(`note: ${n}`);
-    if (process.env.YH_E2E_VERBOSE) console.log(`---- samples:\n${fmtSamples(env.samples)}\n---- server log tail:\n${env.srv.logTail(SERVER_ARGS.length ? 3000 : 200)}`);
-  } catch (err) {
-    const shots = await saveScreenshots(env.parts, name).catch((e) => [`(screenshots failed: ${e.message})`]);
-    const lines = [`---- ${name} failed: ${err.message}`];
-    if (env.notes.length) lines.push('---- notes', ...env.notes);
-    if (env.samples.length) lines.push('---- samples of B (A\'s video)', fmtSamples(env.samples));
-    if (env.srv) {
-      lines.push(`---- server ${env.srv.alive() ? 'alive' : `exited ${JSON.stringify(env.srv.exitInfo)}`}; log tail:`);
-      lines.push(env.srv.logTail(80));
-    }
-    for (const p of env.parts) lines.push(`---- console of ${p.label} (last 20 lines):`, ...p.console.slice(-20));
-    lines.push('---- screenshots:', ...shots);
-    console.error(lines.join('\n'));
-    throw err;
-  } finally {
-    for (const p of env.parts) await p.close();
-    await env.browser?.close().catch(() => {});
-    await env.srv?.stop();
-  }
-}
+// Chromium's fake camera runs at 20 fps unless told otherwise.
+const SCENARIO = { serverArgs: SERVER_ARGS, browserArgs: ['--use-fake-device-for-media-stream=fps=30'], fmtSamples };
 
 test('fps caps drop and restore VP8 temporal layers without keyframes or freezes', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-  await withEnv('temporal', async (env) => {
+  await runScenario('temporal', SCENARIO, async (env) => {
     const meeting = String(randomInt(100000000, 999999999));
-    const a = await join(env, meeting, 'A', CAPTURE);
+    const a = await joinMeeting(env, meeting, 'A', CAPTURE);
     // B only receives: a small single-layer camera, muted, keeps the
     // machine's two cores for A's encoder and B's decoder.
-    const b = await join(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+    const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
     await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
     const settings = await a.page.evaluate(() => window.__yh.client.localStream?.getVideoTracks()[0]?.getSettings());
     env.notes.push(`A captures ${settings?.width}x${settings?.height}@${settings?.frameRate}`);

@@ -3,11 +3,12 @@
 //   import { startRelay, RELAY_IP } from './lib/relay.mjs';
 //
 //   const srv = await startServer({ announceIp: RELAY_IP });
-//   const relay = await startRelay(srv.mediaPort);
+//   const relay = await startRelay(srv.mediaPort);   options: seed (default 1)
 //     relay.cmd('loss 5')   one control command; rejects unless {"ok":true}
 //     relay.cmd('stats')    resolves with the statistics JSON
 //     relay.log()           what the relay printed
 //     relay.alive()
+//     relay.pid, relay.controlPort
 //     await relay.stop()    SIGTERM, then SIGKILL after 3 s
 //
 // The binary is $YUNHUI_IMPAIR_BIN or <repo>/build/yunhui-impair.
@@ -72,6 +73,7 @@ export async function startRelay(mediaPort, { seed = 1 } = {}) {
   });
   const relay = {
     pid: proc.pid,
+    controlPort,
     log: () => log,
     alive: () => exitInfo === null,
     cmd: async (c) => {
