@@ -37,6 +37,8 @@ export async function inboundStats(client) {
       retransmittedPacketsReceived: s.retransmittedPacketsReceived ?? 0,
       freezeCount: s.freezeCount ?? 0,
       totalFreezesDuration: s.totalFreezesDuration ?? 0,
+      jitterBufferDelay: s.jitterBufferDelay ?? 0,
+      jitterBufferEmittedCount: s.jitterBufferEmittedCount ?? 0,
       concealedSamples: s.concealedSamples ?? 0,
       totalSamplesReceived: s.totalSamplesReceived ?? 0,
       totalAudioEnergy: s.totalAudioEnergy ?? 0,

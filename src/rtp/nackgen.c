@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/bytes.h"
+#include "base/err.h"
 
 void yh_nackgen_init(yh_nackgen_t *g)
 {
@@ -56,6 +57,16 @@ int yh_nackgen_is_missing(const yh_nackgen_t *g, uint16_t seq)
         if (g->items[i].seq == seq)
             return 1;
     return 0;
+}
+
+int yh_nackgen_asked_at(const yh_nackgen_t *g, uint16_t seq, uint64_t *us)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->items[i].seq == seq && g->items[i].last_us) {
+            *us = g->items[i].last_us;
+            return 0;
+        }
+    return YH_ENOTFOUND;
 }
 
 size_t yh_nackgen_collect(yh_nackgen_t *g, uint64_t now_us, uint64_t retry_us, uint16_t *out,

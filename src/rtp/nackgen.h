@@ -39,6 +39,9 @@ int yh_nackgen_on_packet(yh_nackgen_t *g, uint16_t seq, uint64_t now_us);
 
 /* Whether `seq` is currently missing. */
 int yh_nackgen_is_missing(const yh_nackgen_t *g, uint16_t seq);
+/* When the last NACK for a missing packet went out: 0 with *us, or
+ * YH_ENOTFOUND (not missing, or not asked for yet). */
+int yh_nackgen_asked_at(const yh_nackgen_t *g, uint16_t seq, uint64_t *us);
 
 /* Writes into `out` (at most `cap`) the sequence numbers to ask for now:
  * not asked yet, or last asked `retry_us` ago or more. Items past the age

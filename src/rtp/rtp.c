@@ -213,6 +213,18 @@ void yh_rtp_ext_set_audio_level(yh_rtp_ext_elem_t *e, uint8_t id, uint8_t level,
     e->data[0] = (uint8_t)((voice ? 0x80 : 0) | (level & 0x7F));
 }
 
+/* Playout delay (http://www.webrtc.org/experiments/rtp-hdrext/playout-delay):
+ * the receiver's minimum and maximum delay, 12 bits each in 10 ms units. */
+void yh_rtp_ext_set_playout_delay(yh_rtp_ext_elem_t *e, uint8_t id, unsigned min_ms,
+                                  unsigned max_ms)
+{
+    unsigned lo = min_ms / 10u > 0xFFFu ? 0xFFFu : min_ms / 10u;
+    unsigned hi = max_ms / 10u > 0xFFFu ? 0xFFFu : max_ms / 10u;
+    e->id = id;
+    e->len = 3;
+    wr_be24(e->data, (uint32_t)(lo << 12 | (hi < lo ? lo : hi)));
+}
+
 /* RFC 8843 / RFC 8852 identifiers are short tokens; a sender may pad the
  * element with NULs, so the string ends at the first one. */
 int yh_rtp_ext_string(const uint8_t *data, size_t len, char *out, size_t cap)

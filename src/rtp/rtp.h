@@ -62,6 +62,10 @@ void yh_rtp_ext_set_twcc_seq(yh_rtp_ext_elem_t *e, uint8_t id, uint16_t seq);
 /* abs-send-time: 6.18 fixed-point seconds, 24 bits, from an NTP timestamp. */
 void yh_rtp_ext_set_abs_send_time(yh_rtp_ext_elem_t *e, uint8_t id, uint64_t ntp);
 void yh_rtp_ext_set_audio_level(yh_rtp_ext_elem_t *e, uint8_t id, uint8_t level, int voice);
+/* The playout-delay extension (WebRTC): minimum and maximum in ms, sent in
+ * 10 ms units, each at most 40950 ms; max is raised to min if below. */
+void yh_rtp_ext_set_playout_delay(yh_rtp_ext_elem_t *e, uint8_t id, unsigned min_ms,
+                                  unsigned max_ms);
 /* sdes:mid / rid / repaired-rid: copies the string (NUL-terminated) into out;
  * it ends at the first NUL of the element. YH_ENOSPACE when it does not fit.
  * The setter keeps at most 16 bytes of `s`. */

@@ -101,6 +101,7 @@ enum {
 #define YH_SDP_EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 #define YH_SDP_EXT_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 #define YH_SDP_EXT_REPAIRED_RID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+#define YH_SDP_EXT_PLAYOUT_DELAY "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 
 /* Fixed payload types of the subscriber side, so that one PT means one
  * codec across the whole BUNDLE (Chrome's own numbers). */
@@ -116,6 +117,7 @@ enum {
 #define YH_SDP_SUB_EXT_ABS_SEND_TIME 2
 #define YH_SDP_SUB_EXT_TWCC 3
 #define YH_SDP_SUB_EXT_MID 4
+#define YH_SDP_SUB_EXT_PLAYOUT_DELAY 5 /* video only */
 
 /* ---- Parsed model ------------------------------------------------------ */
 

@@ -85,6 +85,8 @@ static void write_exts(yh_sdp_buf_t *b, yh_sdp_kind_t kind)
     yh_sdp__line(b, "a=extmap:%d %s", YH_SDP_SUB_EXT_ABS_SEND_TIME, YH_SDP_EXT_ABS_SEND_TIME);
     yh_sdp__line(b, "a=extmap:%d %s", YH_SDP_SUB_EXT_TWCC, YH_SDP_EXT_TWCC);
     yh_sdp__line(b, "a=extmap:%d %s", YH_SDP_SUB_EXT_MID, YH_SDP_EXT_MID);
+    if (kind == YH_SDP_KIND_VIDEO)
+        yh_sdp__line(b, "a=extmap:%d %s", YH_SDP_SUB_EXT_PLAYOUT_DELAY, YH_SDP_EXT_PLAYOUT_DELAY);
 }
 
 static void write_codec(yh_sdp_buf_t *b, const yh_sdp_local_t *local, const yh_sdp_sub_slot_t *s)

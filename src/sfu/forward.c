@@ -140,10 +140,15 @@ static uint16_t rtx_next_seq(yh_sub_t *sub)
 
 /* Header extensions every packet to a subscriber carries; returns the
  * count and the transport-wide sequence number used. */
-static size_t write_exts(yh_worker_t *w, yh_tp_t *tp, yh_rtp_ext_elem_t ext[3], int level,
-                         uint16_t *twcc_seq)
+static size_t write_exts(yh_worker_t *w, yh_tp_t *tp, const yh_sub_t *sub,
+                         yh_rtp_ext_elem_t ext[4], int level, uint16_t *twcc_seq)
 {
     size_t n = 0;
+    /* Video carries the receiver's playout floor (reports.c), always, so
+     * that lifting it reaches the receiver too; the maximum is the
+     * receiver's default (10 s). */
+    if (tp->p.ext.playout_delay && sub && sub->track && sub->track->p.kind == YH_SFU_VIDEO)
+        yh_rtp_ext_set_playout_delay(&ext[n++], tp->p.ext.playout_delay, sub->playout_ms, 10000);
     if (tp->p.ext.abs_send_time)
         yh_rtp_ext_set_abs_send_time(&ext[n++], tp->p.ext.abs_send_time, w->now_ntp);
     *twcc_seq = tp->twcc_out;
@@ -190,9 +195,9 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     int rtx = resend && sub->p.rtx_ssrc;
     int red = tr && tr->p.red_pt && h->pt == tr->p.red_pt && sub->p.red_pt;
     uint8_t pt = red ? sub->p.red_pt : sub->p.pt;
-    yh_rtp_ext_elem_t ext[3];
+    yh_rtp_ext_elem_t ext[4];
     uint16_t twcc_seq;
-    size_t n = write_exts(w, tp, ext, level, &twcc_seq);
+    size_t n = write_exts(w, tp, sub, ext, level, &twcc_seq);
     uint8_t *slot = yh_udp_slot(w->udp);
     int hl =
         rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, h->marker, sub->p.rtx_pt, rtx_next_seq(sub),
@@ -375,9 +380,9 @@ unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n)
         (!rtx && yh_rtp_rewriter_reserve(&sub->rw, (uint16_t)n, &first) < 0))
         return 0;
     for (unsigned i = 0; i < n; i++) {
-        yh_rtp_ext_elem_t ext[3];
+        yh_rtp_ext_elem_t ext[4];
         uint16_t twcc_seq;
-        size_t ne = write_exts(w, tp, ext, -1, &twcc_seq);
+        size_t ne = write_exts(w, tp, NULL, ext, -1, &twcc_seq);
         uint8_t *slot = yh_udp_slot(w->udp);
         int hl = rtx ? yh_rtp_write_header(slot, YH_UDP_BUFSZ, 0, sub->p.rtx_pt, rtx_next_seq(sub),
                                            sub->rw.last_ts_out, sub->p.rtx_ssrc, ext, ne)
@@ -405,6 +410,7 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
     if (!tr || sub->cur < 0 || !tr->layers[sub->cur].rtx || !sub->tp)
         return;
     const yh_rtxbuf_t *buf = tr->layers[sub->cur].rtx;
+    sub->nacked += (uint32_t)n;
     for (size_t i = 0; i < n; i++) {
         uint16_t seq_in;
         const uint8_t *pkt;

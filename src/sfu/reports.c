@@ -221,6 +221,8 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
         yh_tp_t *tp = w->tp_list.items[i];
         for (size_t t = 0; t < tp->tracks.n; t++) {
             yh_track_t *tr = tp->tracks.items[t];
+            tr->up_loss_pct = (uint8_t)(tr->up_pkts ? 100u * tr->up_missing / (tr->up_pkts + tr->up_missing) : 0);
+            tr->up_pkts = tr->up_missing = 0;
             for (int l = 0; l < tr->n_layers; l++) {
                 yh_layer_t *L = &tr->layers[l];
                 uint64_t sum = 0, frames = 0;
@@ -358,9 +360,11 @@ static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_sub_
         for (int j = 0; j < a[i].n_layers && off < sizeof line - 96; j++)
             off += (size_t)snprintf(line + off, sizeof line - off, "%s%u", j ? "/" : "",
                                     a[i].layer_bps[j] / 1000);
-        off += (size_t)snprintf(line + off, sizeof line - off, " k -> %d.%d; at %d.%d fwd %d.%d]",
+        off += (size_t)snprintf(line + off, sizeof line - off,
+                                " k -> %d.%d; at %d.%d fwd %d.%d playout %u]",
                                 k < 0 ? -1 : st[i][k].layer, k < 0 ? -1 : st[i][k].tid,
-                                sub->bwe_layer, sub->bwe_tid, sub->cur, sub->tid_cur);
+                                sub->bwe_layer, sub->bwe_tid, sub->cur, sub->tid_cur,
+                                sub->playout_ms);
     }
     line[off] = 0;
     YH_LOGD("bwe", "tp %u est %llu delay %llu loss %llu acked %llu link %llu usage %d%s%s",
@@ -422,6 +426,53 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
         yh_forward_set_limits(sub, sub->max_layer, layer);
 }
 
+/* The receiver's playout floor (the playout-delay extension's minimum),
+ * while there is loss on the video's path: a packet lost on a leg comes
+ * back a round trip of that leg later (a NACK and the retransmission), and
+ * one lost again half as much later again, so the floor leaves 1.5 round
+ * trips of each lossy leg, plus a frame or two, before a frame is due. A
+ * picture that is later but smooth beats one that freezes each time a
+ * packet is lost. It only grows while the loss lasts, is removed 20 s
+ * after it stops, and is never above 400 ms. */
+#define LOSSY_PCT 1u
+#define LOSS_MIN_PACKETS 50u
+#define LOSSY_HOLD_US 20000000u
+#define PLAYOUT_MAX_MS 400u
+#define RTT_UNKNOWN_US 100000u
+
+static void update_playout(const yh_worker_t *w, yh_sub_t *sub)
+{
+    const yh_track_t *tr = sub->track;
+    /* Loss before repair: receiver reports count retransmitted packets as
+     * received, so NACKs tell it: the subscriber's, and the server's own
+     * toward the publisher (its gaps). */
+    uint32_t pk = sub->packets - sub->loss_packets, nk = sub->nacked - sub->loss_nacked;
+    int down = 0;
+    if (pk >= LOSS_MIN_PACKETS) { /* a low-rate video spans several rounds */
+        down = nk * 100u >= pk * LOSSY_PCT;
+        sub->loss_packets = sub->packets;
+        sub->loss_nacked = sub->nacked;
+    }
+    int up = tr->up_loss_pct >= LOSSY_PCT;
+    if (down || up)
+        sub->lossy_us = w->now_us;
+    if (!sub->lossy_us || w->now_us - sub->lossy_us > LOSSY_HOLD_US) {
+        sub->playout_ms = 0;
+        return;
+    }
+    if (!up && !down)
+        return; /* holding: keep the last floor */
+    uint64_t up_rtt = tr->rtt_up_us ? tr->rtt_up_us : RTT_UNKNOWN_US;
+    uint64_t down_rtt = sub->tp->rtt_us ? sub->tp->rtt_us : RTT_UNKNOWN_US;
+    uint64_t ms = (3 * ((up ? up_rtt : 0) + (down ? down_rtt : 0)) / 2 + 50000u) / 1000u;
+    if (ms > PLAYOUT_MAX_MS)
+        ms = PLAYOUT_MAX_MS;
+    /* Only up while the loss lasts: each change moves the receiver's
+     * playout, and one leg's loss can miss a window. */
+    if (ms > sub->playout_ms)
+        sub->playout_ms = (unsigned)ms;
+}
+
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
 {
     yh_alloc_sub_t a[YH_ALLOC_MAX_SUBS], up[YH_ALLOC_MAX_SUBS];
@@ -433,6 +484,8 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
         yh_track_t *tr = sub->track;
         if (!tr || tr->muted)
             continue;
+        if (tr->p.kind == YH_SFU_VIDEO)
+            update_playout(w, sub);
         yh_alloc_sub_t *x = &a[n];
         memset(x, 0, sizeof *x);
         x->kind = tr->p.kind == YH_SFU_AUDIO ? YH_ALLOC_AUDIO

@@ -206,8 +206,14 @@ static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const
     if (!L->nack || h->payload_len < 2 || !L->ssrc)
         return;
     uint16_t osn = rd_be16(buf + h->payload_off);
+    uint64_t asked;
     if (!yh_nackgen_is_missing(L->nack, osn))
         return;
+    /* NACK to retransmission: the publisher's round trip, for the
+     * subscribers' playout floor (reports.c). */
+    if (yh_nackgen_asked_at(L->nack, osn, &asked) == 0 && w->now_us - asked < 2000000u)
+        tr->rtt_up_us = tr->rtt_up_us ? (tr->rtt_up_us * 7 + (w->now_us - asked)) / 8
+                                      : w->now_us - asked;
     yh_nackgen_on_packet(L->nack, osn, w->now_us);
     uint8_t *orig = w->rtx_scratch;
     int hl = yh_rtp_write_header(orig, sizeof w->rtx_scratch, h->marker, tr->p.pt, osn, h->ts,
@@ -246,8 +252,11 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     if (g) {
         size_t missing = g->n;
         yh_nackgen_on_packet(g, h.seq, w->now_us);
-        if (g->n > missing) /* a gap: ask at once, not at the next tick */
+        tr->up_pkts++;
+        if (g->n > missing) { /* a gap: ask at once, not at the next tick */
+            tr->up_missing += (uint32_t)(g->n - missing);
             yh_router_send_nack(w, tp, &tr->layers[layer]);
+        }
     }
     on_media(w, tp, tr, layer, buf, len, &h);
 }
@@ -332,8 +341,10 @@ static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
             worst = rb->fraction_lost;
         if (rb->lsr) {
             uint32_t rtt = now_mid - rb->lsr - rb->dlsr; /* 1/65536 s */
-            if (rtt < 65536u * 5u)
-                yh_bwe_set_rtt(tp->bwe, (uint64_t)rtt * 1000000u / 65536u);
+            if (rtt < 65536u * 5u) {
+                tp->rtt_us = (uint64_t)rtt * 1000000u / 65536u;
+                yh_bwe_set_rtt(tp->bwe, tp->rtt_us);
+            }
         }
     }
     yh_bwe_on_loss_report(tp->bwe, worst, w->now_us);

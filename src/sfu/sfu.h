@@ -81,6 +81,7 @@ typedef struct yh_sfu_ext_ids {
     uint8_t audio_level;
     uint8_t rid;
     uint8_t repaired_rid;
+    uint8_t playout_delay; /* subscriber video: the receiver's jitter buffer floor */
 } yh_sfu_ext_ids_t;
 
 typedef struct yh_sfu_transport_params {

@@ -105,6 +105,11 @@ struct yh_track {
     int n_layers; /* 1, or the simulcast layers, lowest first */
     yh_layer_t layers[YH_SFU_MAX_LAYERS];
     yh_vec_t subs;
+    /* Uplink: the publisher's round trip (NACK to retransmission) and its
+     * loss before retransmission (gaps the server NACKed). */
+    uint64_t rtt_up_us;
+    uint32_t up_pkts, up_missing; /* video packets and gaps, this window */
+    uint8_t up_loss_pct;          /* gaps per packet over the last window */
     /* Audio level accumulated over the current report interval. */
     uint32_t level_sum, level_count, voice_count;
 };
@@ -127,6 +132,10 @@ struct yh_sub {
     uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
     uint8_t rr_lost;   /* fraction lost in the subscriber's last report */
     uint64_t rr_lost_us;
+    uint64_t lossy_us;   /* video: when loss was last seen on its path */
+    uint32_t nacked;     /* packets the subscriber NACKed */
+    uint32_t loss_packets, loss_nacked; /* both counters at the last look */
+    unsigned playout_ms; /* video: the receiver's playout floor, 0 for none */
     uint32_t packets;
     uint32_t octets;
     /* VP8 temporal layers forwarded: the receiver's cap, the estimate's
@@ -156,6 +165,7 @@ struct yh_tp {
     yh_bwe_t *bwe;     /* subscriber: downlink estimate from its TWCC feedback */
     int bwe_fed;       /* feedback has arrived: the estimate means something */
     uint64_t alloc_est; /* the estimate the last allocation shared */
+    uint64_t rtt_us;    /* subscriber: round trip from its receiver reports */
     unsigned probe_left, probe_per_tick; /* a probe cluster being sent */
     yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
 };

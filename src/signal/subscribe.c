@@ -128,6 +128,7 @@ static int sub_transport_create(yh_signal_t *s, yh_participant_t *p, const yh_sd
     tp.ext.abs_send_time = YH_SDP_SUB_EXT_ABS_SEND_TIME;
     tp.ext.twcc = YH_SDP_SUB_EXT_TWCC;
     tp.ext.audio_level = YH_SDP_SUB_EXT_AUDIO_LEVEL;
+    tp.ext.playout_delay = YH_SDP_SUB_EXT_PLAYOUT_DELAY;
     if (s->sfu) {
         int rc = yh_sfu_transport_add(s->sfu, &tp);
         if (rc < 0)

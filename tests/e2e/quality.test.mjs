@@ -219,18 +219,25 @@ test('a 300 kbps downlink cap moves the receiver to a lower layer, lifting it re
   });
 });
 
+// A sends one 640x360 layer; B, its camera muted, receives it. Returns B and
+// the subscriber offer B got.
+async function singleLayerPair(env) {
+  const meeting = String(randomInt(100000000, 999999999));
+  await joinMeeting(env, meeting, 'A', { w: 640, h: 360, fps: 15, simulcast: 0 });
+  const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
+  await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
+  const first = await waitFor(async () => (await inboundFrom(b, 'A')).video?.framesDecoded > 0, 15000);
+  assert.ok(first, 'B decodes A before the loss');
+  const sdp = await b.page.evaluate(() => window.__yh.client.subPc?.remoteDescription?.sdp ?? '');
+  return { b, sdp };
+}
+
 // Downlink loss: B's NACKs are answered as RFC 4588 retransmissions on the
 // RTX stream the server offered (Chromium counts them apart from media),
 // and the picture keeps moving.
 test('downlink loss is repaired by retransmissions on the RTX stream', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
   await withEnv('quality-rtx', async (env) => {
-    const meeting = String(randomInt(100000000, 999999999));
-    const a = await joinMeeting(env, meeting, 'A', { w: 640, h: 360, fps: 15, simulcast: 0 });
-    const b = await joinMeeting(env, meeting, 'B', { w: 320, h: 240, fps: 10, simulcast: 0 });
-    await b.page.evaluate(() => window.__yh.client.setMuted('camera', true));
-    const first = await waitFor(async () => (await inboundFrom(b, 'A')).video?.framesDecoded > 0, 15000);
-    assert.ok(first, 'B decodes A before the loss');
-    const sdp = await b.page.evaluate(() => window.__yh.client.subPc?.remoteDescription?.sdp ?? '');
+    const { b, sdp } = await singleLayerPair(env);
     assert.match(sdp, /a=rtpmap:97 rtx\/90000/, 'the subscriber offer carries RTX');
     await env.relay.cmd('down-loss 5');
     const before = (await inboundFrom(b, 'A')).video;
@@ -249,6 +256,37 @@ test('downlink loss is repaired by retransmissions on the RTX stream', { timeout
     // froze for 12 s.
     assert.ok(frames > 120, `B kept decoding under 5% loss (${frames} frames in 15 s at 15 fps)`);
     assert.ok(freezeMs < 3000, `B froze ${freezeMs} ms in 15 s of 5% loss`);
+  });
+});
+
+// Loss on a path with 100 ms of round trip: the server raises B's playout
+// floor (the playout-delay extension) so retransmissions arrive before
+// their frames are due; Chromium's jitter buffer follows it.
+test('loss raises the receiver\'s playout floor', { timeout: SCENARIO_TIMEOUT_MS, skip }, async () => {
+  await withEnv('quality-playout', async (env) => {
+    const { b, sdp } = await singleLayerPair(env);
+    assert.match(sdp, /a=extmap:\d+ http:\/\/www\.webrtc\.org\/experiments\/rtp-hdrext\/playout-delay/,
+      'the subscriber offer carries playout-delay');
+    // Mean jitter-buffer delay of the frames B played over `ms`.
+    const buffered = async (ms) => {
+      const x = (await inboundFrom(b, 'A')).video;
+      await sleep(ms);
+      const y = (await inboundFrom(b, 'A')).video;
+      const n = y.jitterBufferEmittedCount - x.jitterBufferEmittedCount;
+      return n > 0 ? Math.round(1000 * (y.jitterBufferDelay - x.jitterBufferDelay) / n) : -1;
+    };
+    await env.relay.cmd('delay 50');
+    await sleep(3000);
+    const clean = await buffered(4000);
+    await env.relay.cmd('down-loss 5');
+    await sleep(8000);
+    const lossy = await buffered(4000);
+    await env.relay.cmd('clear');
+    console.log(`metric: playout_clean_ms=${clean}, playout_lossy_ms=${lossy}`);
+    assert.ok(clean >= 0 && lossy >= 0, 'B played frames in both windows');
+    // The floor is 1.5 round trips (~100 ms) + 50 ms = ~200 ms.
+    assert.ok(lossy >= 150, `B buffers ${lossy} ms under loss (clean: ${clean} ms)`);
+    assert.ok(lossy > clean + 80, `the buffer grew under loss: ${clean} -> ${lossy} ms`);
   });
 });
 
