@@ -116,6 +116,8 @@ static void send_sr(yh_worker_t *w, yh_sub_t *sub)
         return;
     int m = yh_rtcp_build_sdes_cname(pkt + n, sizeof pkt - (size_t)n, sub->p.ssrc, "yunhui");
     yh_router_send_rtcp(w, sub->tp, pkt, (size_t)n + (m > 0 ? (size_t)m : 0));
+    sub->sr_mid = (uint32_t)(sr.ntp >> 16);
+    sub->sr_us = w->now_us;
 }
 
 #define PROBE_TICKS 3u /* a cluster is spread over this many 20 ms ticks */
@@ -221,7 +223,8 @@ static void measure_rates(yh_worker_t *w, uint64_t window_us)
         yh_tp_t *tp = w->tp_list.items[i];
         for (size_t t = 0; t < tp->tracks.n; t++) {
             yh_track_t *tr = tp->tracks.items[t];
-            tr->up_loss_pct = (uint8_t)(tr->up_pkts ? 100u * tr->up_missing / (tr->up_pkts + tr->up_missing) : 0);
+            tr->up_loss_pct =
+                (uint8_t)(tr->up_pkts ? 100u * tr->up_missing / (tr->up_pkts + tr->up_missing) : 0);
             tr->up_pkts = tr->up_missing = 0;
             for (int l = 0; l < tr->n_layers; l++) {
                 yh_layer_t *L = &tr->layers[l];
@@ -327,8 +330,8 @@ static int video_steps(const yh_sub_t *sub, const yh_track_t *tr, yh_alloc_sub_t
             /* Priced at least as the step below: a larger picture at a
              * lower frame rate can cost less than a smaller one at full
              * rate, and the allocator steps up only to dearer choices. */
-            x->layer_bps[n] = n && L->tid_bps[t] < x->layer_bps[n - 1] ? x->layer_bps[n - 1]
-                                                                       : L->tid_bps[t];
+            x->layer_bps[n] =
+                n && L->tid_bps[t] < x->layer_bps[n - 1] ? x->layer_bps[n - 1] : L->tid_bps[t];
             if (l <= sub->max_layer)
                 top = n;
             n++;
@@ -369,9 +372,11 @@ static void trace_allocation(const yh_tp_t *tp, const yh_alloc_sub_t *a, yh_sub_
     line[off] = 0;
     YH_LOGD("bwe", "tp %u est %llu delay %llu loss %llu acked %llu link %llu usage %d%s%s",
             tp->p.id, (unsigned long long)(st_bwe.estimate_bps / 1000),
-            (unsigned long long)(st_bwe.delay_bps / 1000), (unsigned long long)(st_bwe.loss_bps / 1000),
-            (unsigned long long)(st_bwe.acked_bps / 1000), (unsigned long long)(st_bwe.link_bps / 1000),
-            (int)st_bwe.usage, st_bwe.probing ? " probing" : "", line);
+            (unsigned long long)(st_bwe.delay_bps / 1000),
+            (unsigned long long)(st_bwe.loss_bps / 1000),
+            (unsigned long long)(st_bwe.acked_bps / 1000),
+            (unsigned long long)(st_bwe.link_bps / 1000), (int)st_bwe.usage,
+            st_bwe.probing ? " probing" : "", line);
 }
 
 /* What the allocation `x` gives the subscription, as a step value, with
@@ -420,7 +425,8 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
     /* Only a layer whose base alone exceeds the whole estimate stops
      * before the lower layer's keyframe (forward.c): below that its base
      * layer goes on meanwhile. */
-    sub->drop_now = sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
+    sub->drop_now =
+        sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
     sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
     if (layer != sub->bwe_layer)
         yh_forward_set_limits(sub, sub->max_layer, layer);

@@ -329,7 +329,6 @@ static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
     if (!tp->bwe || yh_rtcp_parse_rr(p, &rr) < 0 || !rr.n_reports)
         return;
     uint8_t worst = 0;
-    uint32_t now_mid = (uint32_t)(w->now_ntp >> 16);
     for (uint8_t i = 0; i < rr.n_reports; i++) {
         const yh_rtcp_report_block_t *rb = &rr.reports[i];
         yh_sub_t *sub = sub_by_ssrc(tp, rb->ssrc);
@@ -339,10 +338,14 @@ static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
         sub->rr_lost_us = w->now_us;
         if (rb->fraction_lost > worst)
             worst = rb->fraction_lost;
-        if (rb->lsr) {
-            uint32_t rtt = now_mid - rb->lsr - rb->dlsr; /* 1/65536 s */
-            if (rtt < 65536u * 5u) {
-                tp->rtt_us = (uint64_t)rtt * 1000000u / 65536u;
+        /* LSR echoes the publisher's clock (send_sr translates its
+         * report), not ours: the round trip is timed from when that
+         * report left, RFC 3550 6.4.1's A - LSR - DLSR on one clock. */
+        if (rb->lsr && rb->lsr == sub->sr_mid && sub->sr_us) {
+            uint64_t held = (uint64_t)rb->dlsr * 1000000u / 65536u;
+            uint64_t since = w->now_us - sub->sr_us;
+            if (since >= held && since - held < 5000000u) {
+                tp->rtt_us = since - held;
                 yh_bwe_set_rtt(tp->bwe, tp->rtt_us);
             }
         }

@@ -132,6 +132,10 @@ struct yh_sub {
     uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
     uint8_t rr_lost;   /* fraction lost in the subscriber's last report */
     uint64_t rr_lost_us;
+    /* The last sender report sent to it: its compact NTP time (the
+     * publisher's clock, translated) and when it left, by our clock. */
+    uint32_t sr_mid;
+    uint64_t sr_us;
     uint64_t lossy_us;   /* video: when loss was last seen on its path */
     uint32_t nacked;     /* packets the subscriber NACKed */
     uint32_t loss_packets, loss_nacked; /* both counters at the last look */

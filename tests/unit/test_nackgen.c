@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "rtp/nackgen.h"
 
 static void test_gap_requested_and_recovered(void **state)
@@ -58,11 +59,48 @@ static void test_wrap_and_limits(void **state)
     assert_int_equal(g.items[g.n - 1].seq, 30000 + 599);
 }
 
+/* When the last NACK for a packet went out (the publisher's round trip is
+ * measured from it): unknown before the first request, the latest request
+ * after a retry, and forgotten once the packet is in. */
+static void test_asked_at(void **state)
+{
+    (void)state;
+    yh_nackgen_t g;
+    uint16_t out[16];
+    uint64_t us = 0;
+    yh_nackgen_init(&g);
+    yh_nackgen_on_packet(&g, 10, 1000);
+    yh_nackgen_on_packet(&g, 13, 2000); /* 11, 12 lost */
+    assert_int_equal(yh_nackgen_asked_at(&g, 11, &us), YH_ENOTFOUND);
+    assert_int_equal(yh_nackgen_asked_at(&g, 13, &us), YH_ENOTFOUND); /* received */
+    assert_int_equal(yh_nackgen_collect(&g, 5000, 40000, out, 16), 2);
+    assert_int_equal(yh_nackgen_asked_at(&g, 11, &us), 0);
+    assert_int_equal(us, 5000);
+    assert_int_equal(yh_nackgen_asked_at(&g, 12, &us), 0);
+    assert_int_equal(us, 5000);
+    assert_int_equal(yh_nackgen_asked_at(&g, 14, &us), YH_ENOTFOUND); /* never seen */
+    /* Too early for a retry: the time stays the first request's. */
+    assert_int_equal(yh_nackgen_collect(&g, 30000, 40000, out, 16), 0);
+    assert_int_equal(yh_nackgen_asked_at(&g, 11, &us), 0);
+    assert_int_equal(us, 5000);
+    assert_int_equal(yh_nackgen_collect(&g, 46000, 40000, out, 16), 2);
+    assert_int_equal(yh_nackgen_asked_at(&g, 12, &us), 0);
+    assert_int_equal(us, 46000);
+    /* 12 arrives: no longer asked for; 11 still is. */
+    assert_int_equal(yh_nackgen_on_packet(&g, 12, 50000), 1);
+    us = 7;
+    assert_int_equal(yh_nackgen_asked_at(&g, 12, &us), YH_ENOTFOUND);
+    assert_int_equal(us, 7);
+    assert_int_equal(yh_nackgen_asked_at(&g, 11, &us), 0);
+    assert_int_equal(us, 46000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gap_requested_and_recovered),
         cmocka_unit_test(test_wrap_and_limits),
+        cmocka_unit_test(test_asked_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

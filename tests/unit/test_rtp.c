@@ -316,6 +316,54 @@ static void test_ext_values(void **state)
     assert_int_equal(yh_rtp_ext_string((const uint8_t *)"q", 1, s, 0), YH_ENOSPACE);
 }
 
+/* Playout delay (http://www.webrtc.org/experiments/rtp-hdrext/playout-delay):
+ * 3 bytes, MIN 12 bits then MAX 12 bits, in 10 ms units. */
+static void test_ext_playout_delay(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned min_ms, max_ms;
+        uint8_t b[3];
+    } v[] = {
+        {0, 10000, {0x00, 0x03, 0xE8}},     /* 0x000, 0x3E8 */
+        {330, 10000, {0x02, 0x13, 0xE8}},   /* 0x021, 0x3E8 */
+        {339, 10009, {0x02, 0x13, 0xE8}},   /* rounded down to 10 ms */
+        {40950, 40950, {0xFF, 0xFF, 0xFF}}, /* the largest */
+        {50000, 99999, {0xFF, 0xFF, 0xFF}}, /* clamped at 40950 ms */
+        {400, 100, {0x02, 0x80, 0x28}},     /* max below min: raised to min */
+        {400, 0, {0x02, 0x80, 0x28}},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        yh_rtp_ext_elem_t e;
+        memset(&e, 0xAA, sizeof e);
+        yh_rtp_ext_set_playout_delay(&e, 5, v[i].min_ms, v[i].max_ms);
+        assert_int_equal(e.id, 5);
+        assert_int_equal(e.len, 3);
+        assert_memory_equal(e.data, v[i].b, 3);
+    }
+
+    /* Among the others a subscriber's video carries, it parses back. */
+    yh_rtp_ext_elem_t ext[3];
+    yh_rtp_ext_set_playout_delay(&ext[0], 5, 150, 10000);
+    yh_rtp_ext_set_abs_send_time(&ext[1], 2, (uint64_t)1 << 32);
+    yh_rtp_ext_set_twcc_seq(&ext[2], 3, 77);
+    uint8_t buf[64];
+    int n = yh_rtp_write_header(buf, sizeof(buf), 0, 100, 1, 2, 3, ext, 3);
+    assert_int_equal(n, 12 + 4 + 12); /* 4 + 4 + 3 = 11, padded to 12 */
+    yh_rtp_hdr_t h;
+    const uint8_t *d;
+    size_t len;
+    assert_int_equal(yh_rtp_parse(buf, (size_t)n, &h), 0);
+    assert_int_equal(h.ext_profile, 0xBEDE);
+    assert_int_equal(yh_rtp_ext_find(buf, &h, 5, &d, &len), 0);
+    assert_int_equal(len, 3);
+    assert_memory_equal(d, "\x00\xF3\xE8", 3); /* 15, 1000 */
+    uint16_t seq;
+    assert_int_equal(yh_rtp_ext_find(buf, &h, 3, &d, &len), 0);
+    assert_int_equal(yh_rtp_ext_twcc_seq(d, len, &seq), 0);
+    assert_int_equal(seq, 77);
+}
+
 /* VP8 keyframe: X=1 S=1 PID=0; I (15-bit picture id 0x123), L
  * (TL0PICIDX 5), T (TID 1, Y 1); then a key frame tag (P=0) and the
  * 0x9d 0x01 0x2a start code. */
@@ -551,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_write_header_roundtrip),
         cmocka_unit_test(test_write_header_two_byte),
         cmocka_unit_test(test_ext_values),
+        cmocka_unit_test(test_ext_playout_delay),
         cmocka_unit_test(test_vp8_desc),
         cmocka_unit_test(test_vp8_not_key),
         cmocka_unit_test(test_h264_keyframe),

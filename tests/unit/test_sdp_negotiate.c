@@ -301,6 +301,12 @@ static void test_sub_offer(void **state)
     assert_int_equal(a->dir, YH_SDP_DIR_SENDONLY);
     assert_int_equal(yh_sdp_find_ext(a, YH_SDP_EXT_AUDIO_LEVEL), 1);
     assert_int_equal(yh_sdp_find_ext(v, YH_SDP_EXT_AUDIO_LEVEL), 0);
+    /* The receiver's playout floor is raised on video only, an inactive
+     * video section included (it may become active in a later offer). */
+    assert_int_equal(yh_sdp_find_ext(a, YH_SDP_EXT_PLAYOUT_DELAY), 0);
+    assert_int_equal(yh_sdp_find_ext(v, YH_SDP_EXT_PLAYOUT_DELAY), YH_SDP_SUB_EXT_PLAYOUT_DELAY);
+    assert_int_equal(yh_sdp_find_ext(x, YH_SDP_EXT_PLAYOUT_DELAY), YH_SDP_SUB_EXT_PLAYOUT_DELAY);
+    assert_int_equal(YH_SDP_SUB_EXT_PLAYOUT_DELAY, 5);
     assert_int_equal(a->codecs[0].pt, YH_SDP_PT_OPUS);
     assert_string_equal(a->codecs[0].fmtp, "minptime=10;useinbandfec=1");
     assert_int_equal(a->codecs[0].channels, 2);

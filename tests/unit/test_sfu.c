@@ -5,242 +5,8 @@
  * onto its own SSRC and payload type, asks for retransmissions and
  * keyframes, and the worker shrugs off garbage from strangers.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "sfu_fixture.h"
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "base/bytes.h"
-#include "base/clock.h"
-#include "base/rand.h"
-#include "dtls/dtls.h"
-#include "rtcp/rtcp.h"
-#include "rtp/rtp.h"
-#include "sfu/sfu.h"
-#include "srtp/srtp.h"
-#include "stun/stun.h"
-
-typedef struct client {
-    int fd;
-    struct sockaddr_in srv;
-    char srv_ufrag[16], srv_pwd[32], ufrag[16];
-    yh_dtls_t *dtls;
-    yh_srtp_t *srtp;
-    int ice_ok;
-    uint8_t last[2048];
-    size_t last_len;
-} client_t;
-
-static yh_dtls_cert_t *cert;
-static yh_sfu_t *sfu;
-static uv_loop_t loop;
-static int connected_events;
-static yh_sfu_level_t last_level;
-static uint32_t last_level_room;
-
-static void on_levels(void *ctx, uint32_t room, const yh_sfu_level_t *levels, size_t n)
-{
-    (void)ctx;
-    for (size_t i = 0; i < n; i++)
-        if (levels[i].track == 11) {
-            last_level = levels[i];
-            last_level_room = room;
-        }
-}
-
-static void on_state(void *ctx, uint32_t id, yh_sfu_tstate_t st, const char *reason)
-{
-    (void)ctx;
-    (void)id;
-    (void)reason;
-    if (st == YH_SFU_TRANSPORT_CONNECTED)
-        connected_events++;
-}
-
-static void cl_send(void *ctx, const uint8_t *d, size_t n)
-{
-    client_t *c = ctx;
-    sendto(c->fd, d, n, 0, (struct sockaddr *)&c->srv, sizeof c->srv);
-}
-
-static void cl_connected(void *ctx, const yh_srtp_keys_t *k)
-{
-    client_t *c = ctx;
-    assert_int_equal(yh_srtp_create(k, &c->srtp), 0);
-}
-
-static void cl_failed(void *ctx, const char *reason)
-{
-    (void)ctx;
-    fail_msg("client DTLS failed: %s", reason);
-}
-
-static void cl_closed(void *ctx)
-{
-    (void)ctx;
-}
-
-static void client_open(client_t *c, uint16_t port)
-{
-    memset(c, 0, sizeof *c);
-    c->fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(c->fd, (struct sockaddr *)&me, sizeof me), 0);
-    c->srv = (struct sockaddr_in){.sin_family = AF_INET,
-                                  .sin_port = htons(port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    yh_rand_ice_chars(c->srv_ufrag, 8);
-    yh_rand_ice_chars(c->srv_pwd, 24);
-    yh_rand_ice_chars(c->ufrag, 8);
-}
-
-/* Receives one datagram within `ms`, running the control loop meanwhile. */
-static int client_recv(client_t *c, int ms)
-{
-    uint64_t end = yh_now_us() + (uint64_t)ms * 1000;
-    while (yh_now_us() < end) {
-        uv_run(&loop, UV_RUN_NOWAIT);
-        struct pollfd p = {.fd = c->fd, .events = POLLIN};
-        if (poll(&p, 1, 10) <= 0)
-            continue;
-        ssize_t n = recv(c->fd, c->last, sizeof c->last, 0);
-        if (n > 0) {
-            c->last_len = (size_t)n;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void client_connect(client_t *c, yh_dtls_role_t client_role)
-{
-    char user[64];
-    snprintf(user, sizeof user, "%s:%s", c->srv_ufrag, c->ufrag);
-    yh_dtls_listener_t l = {c, cl_send, cl_connected, cl_failed, cl_closed};
-    assert_int_equal(yh_dtls_create(cert, client_role, "sha-256", yh_dtls_cert_fingerprint(cert),
-                                    &l, &c->dtls),
-                     0);
-    for (int attempt = 0; attempt < 300 && !c->srtp; attempt++) {
-        if (!c->ice_ok) {
-            uint8_t req[256], txid[12];
-            yh_rand_bytes(txid, sizeof txid);
-            int n = yh_stun_build_binding_request(req, sizeof req, txid, user, c->srv_pwd,
-                                                  0x6e7f1eff, 1, 42, 1);
-            assert_true(n > 0);
-            cl_send(c, req, (size_t)n);
-        }
-        if (!client_recv(c, 20)) {
-            if (c->ice_ok && yh_dtls_timeout_ms(c->dtls) == 0)
-                yh_dtls_on_timeout(c->dtls);
-            continue;
-        }
-        if (c->last[0] < 4) {
-            yh_stun_msg_t m;
-            if (yh_stun_parse(c->last, c->last_len, &m) > 0 &&
-                m.type == YH_STUN_BINDING_SUCCESS &&
-                yh_stun_check_integrity(c->last, c->last_len, &m, c->srv_pwd,
-                                        strlen(c->srv_pwd)) == 0 &&
-                !c->ice_ok) {
-                c->ice_ok = 1;
-                yh_dtls_start(c->dtls);
-            }
-        } else if (c->last[0] >= 20 && c->last[0] < 64) {
-            yh_dtls_handle(c->dtls, c->last, c->last_len);
-        }
-    }
-    assert_non_null(c->srtp);
-}
-
-static void client_close(client_t *c)
-{
-    yh_dtls_destroy(c->dtls);
-    yh_srtp_destroy(c->srtp);
-    close(c->fd);
-}
-
-static void add_transport(uint32_t id, client_t *c, int publisher)
-{
-    yh_sfu_transport_params_t p = {.id = id, .room = 1, .publisher = publisher,
-                                   .dtls_role = YH_DTLS_SERVER};
-    snprintf(p.local_ufrag, sizeof p.local_ufrag, "%s", c->srv_ufrag);
-    snprintf(p.local_pwd, sizeof p.local_pwd, "%s", c->srv_pwd);
-    snprintf(p.remote_ufrag, sizeof p.remote_ufrag, "%s", c->ufrag);
-    snprintf(p.remote_fp_alg, sizeof p.remote_fp_alg, "sha-256");
-    snprintf(p.remote_fp, sizeof p.remote_fp, "%s", yh_dtls_cert_fingerprint(cert));
-    p.ext.abs_send_time = 2;
-    p.ext.twcc = 3;
-    p.ext.audio_level = 1;
-    p.ext.mid = 4;
-    p.ext.rid = 5;
-    assert_int_equal(yh_sfu_transport_add(sfu, &p), 0);
-}
-
-/* A VP8 packet: descriptor with S=1 PID=0, then a frame header whose P bit
- * (bit 0) is 0 for a keyframe. */
-static size_t vp8_packet(uint8_t *buf, uint16_t seq, uint32_t ts, int key)
-{
-    int n = yh_rtp_write_header(buf, 1500, 1, 96, seq, ts, 1111, NULL, 0);
-    uint8_t *p = buf + n;
-    p[0] = 0x10;
-    p[1] = key ? 0x00 : 0x01;
-    for (int i = 2; i < 100; i++)
-        p[i] = (uint8_t)(seq + i);
-    return (size_t)n + 100;
-}
-
-static void publish(client_t *a, uint16_t seq, uint32_t ts, int key)
-{
-    uint8_t pkt[2048];
-    size_t len = vp8_packet(pkt, seq, ts, key);
-    assert_int_equal(yh_srtp_protect_rtp(a->srtp, pkt, &len, sizeof pkt), 0);
-    cl_send(a, pkt, len);
-}
-
-/* Waits for an RTP packet at `b`; returns its parsed header in *h. */
-static int recv_rtp(client_t *b, yh_rtp_hdr_t *h, int ms)
-{
-    while (client_recv(b, ms)) {
-        if (b->last[0] < 128 || (b->last[1] >= 192 && b->last[1] <= 223))
-            continue;
-        size_t len = b->last_len;
-        if (yh_srtp_unprotect_rtp(b->srtp, b->last, &len) < 0)
-            continue;
-        b->last_len = len;
-        return yh_rtp_parse(b->last, len, h) == 0;
-    }
-    return 0;
-}
-
-/* Waits for an RTCP packet of type `pt` (feedback format `fmt`) at `a`. */
-static int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
-{
-    while (client_recv(a, ms)) {
-        if (a->last[0] < 128 || a->last[1] < 192 || a->last[1] > 223)
-            continue;
-        size_t len = a->last_len;
-        if (yh_srtp_unprotect_rtcp(a->srtp, a->last, &len) < 0)
-            continue;
-        yh_rtcp_iter_t it;
-        yh_rtcp_pkt_t p;
-        yh_rtcp_iter_init(&it, a->last, len);
-        while (yh_rtcp_next(&it, &p) == 1)
-            if (p.pt == pt && p.count == fmt)
-                return 1;
-    }
-    return 0;
-}
-
-/* A simulcast VP8 packet of layer `l` (SSRC 5001 + l) with MID and RID
- * extensions and a descriptor carrying a 15-bit picture id; the payload's
- * third byte after the descriptor names the layer. */
 /* Waits for a receiver report at `a` with a block for `ssrc`; returns its
  * fraction lost, or -1. */
 static int recv_rr_lost(client_t *a, uint32_t ssrc, int ms)
@@ -266,6 +32,9 @@ static int recv_rr_lost(client_t *a, uint32_t ssrc, int ms)
     return -1;
 }
 
+/* A simulcast VP8 packet of layer `l` (SSRC 5001 + l) with MID and RID
+ * extensions and a descriptor carrying a 15-bit picture id; the payload's
+ * third byte after the descriptor names the layer. */
 static void publish_layer(client_t *a, int l, uint16_t seq, uint32_t ts, uint16_t pid, int key)
 {
     static const char *const rids[] = {"q", "h", "f"};
@@ -294,29 +63,6 @@ static uint16_t vp8_pid(const client_t *b, const yh_rtp_hdr_t *h)
     return (uint16_t)(((p[2] & 0x7f) << 8) | p[3]);
 }
 
-static void send_rtcp(client_t *c, uint8_t *pkt, size_t len)
-{
-    uint8_t buf[2048];
-    memcpy(buf, pkt, len);
-    assert_int_equal(yh_srtp_protect_rtcp(c->srtp, buf, &len, sizeof buf), 0);
-    cl_send(c, buf, len);
-}
-
-/* Publisher `a` on transport t->transport, subscriber `b` on s->transport,
- * the track and the subscription added, both connected. */
-static void pair_open(client_t *a, client_t *b, const yh_sfu_track_params_t *t,
-                      const yh_sfu_sub_params_t *s)
-{
-    client_open(a, yh_sfu_port(sfu));
-    client_open(b, yh_sfu_port(sfu));
-    add_transport(t->transport, a, 1);
-    add_transport(s->transport, b, 0);
-    assert_int_equal(yh_sfu_track_add(sfu, t), 0);
-    assert_int_equal(yh_sfu_subscribe(sfu, s), 0);
-    client_connect(a, YH_DTLS_CLIENT);
-    client_connect(b, YH_DTLS_CLIENT);
-}
-
 static void test_forwarding(void **state)
 {
     (void)state;
@@ -325,7 +71,7 @@ static void test_forwarding(void **state)
                                 .ssrc = 1111, .pt = 96, .codec = YH_SFU_CODEC_VP8,
                                 .clock_rate = 90000, .rtx_ssrc = 1112, .rtx_pt = 97};
     yh_sfu_sub_params_t sp = {.id = 20, .transport = 2, .track = 10, .ssrc = 2222, .pt = 100};
-    pair_open(&a, &b, &tp, &sp);
+    pair_open(&a, &b, &tp, &sp, 0);
 
     /* Garbage, a bad STUN and RTP from a stranger must change nothing. */
     client_t x;
@@ -694,7 +440,7 @@ static void test_temporal(void **state)
                                 .clock_rate = 90000, .rtx_ssrc = 8112, .rtx_pt = 97};
     yh_sfu_sub_params_t sp = {.id = 21, .transport = 4, .track = 12, .ssrc = 7777, .pt = 100,
                               .rtx_ssrc = 7778, .rtx_pt = 101};
-    pair_open(&a, &b, &tp, &sp);
+    pair_open(&a, &b, &tp, &sp, 0);
     uv_sleep(50);
     tl_run(&a, &b, 0, 8, 2, 0);
     tl_cap(1); /* half the frame rate from the next frame */
@@ -758,27 +504,6 @@ static void test_temporal(void **state)
     client_close(&b);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    yh_srtp_global_init();
-    uv_loop_init(&loop);
-    if (yh_dtls_cert_generate(&cert) < 0)
-        return -1;
-    yh_sfu_config_t cfg = {.bind_ip = "127.0.0.1", .port = 0, .cert = cert};
-    yh_sfu_listener_t l = {.ctx = NULL, .transport_state = on_state, .audio_levels = on_levels};
-    return yh_sfu_start(&loop, &cfg, &l, &sfu);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    yh_sfu_stop(sfu);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    yh_dtls_cert_destroy(cert);
-    return 0;
-}
 
 int main(void)
 {

@@ -1,0 +1,312 @@
+/*
+ * The receiver's playout floor end to end: a subscriber's video carries the
+ * playout-delay extension (http://www.webrtc.org/experiments/rtp-hdrext/
+ * playout-delay), its minimum 0 while nothing is lost and raised to about
+ * 1.5 round trips of the lossy leg plus 50 ms (reports.c) while packets go
+ * missing on the way down (the subscriber NACKs them) or up (the server
+ * NACKs the publisher). Both clients behave as real ones would: the
+ * subscriber sends transport-wide feedback for what it received, so the
+ * worker's allocation rounds run, and answers sender reports with receiver
+ * reports (LSR/DLSR, RFC 3550 6.4.1); the publisher sends sender reports
+ * and answers NACKs on its RTX stream (RFC 4588).
+ */
+#include "sfu_fixture.h"
+
+#define PD_ID 5
+#define TWCC_ID 3     /* add_transport's */
+#define PUB_SSRC 1111 /* vp8_packet's */
+#define PUB_RTX 1112
+#define SUB_SSRC 9222
+#define SUB_RTX 9223
+#define SEQ0 1000
+#define FB_MAX 256
+
+typedef struct run {
+    client_t a, b;
+    int up_skip;           /* publisher: each up_skip-th packet only comes on RTX (0: none) */
+    int down_drop;         /* subscriber: each down_drop-th video packet is "lost" (0: none) */
+    int64_t ntp_offset_us; /* the publisher's clock against the server's */
+    uint64_t pkt_us;       /* the publisher's packet interval */
+    uint16_t seq, rtx_seq;
+    uint64_t next_pkt_us, next_sr_us, next_fb_us;
+    /* Transport-wide feedback: arrivals from fb_base on, -1 when lost. */
+    int fb_started;
+    uint16_t fb_base;
+    size_t fb_n;
+    int64_t arr[FB_MAX];
+    uint8_t fb_count;
+    unsigned media, resent, rrs;
+    int min_ms; /* the extension's minimum on the last video packet, -1: none yet */
+} run_t;
+
+/* Media packet `seq` again, on the publisher's RTX stream. */
+static void send_rtx(run_t *r, uint16_t osn)
+{
+    uint8_t orig[2048], rtx[2048];
+    size_t olen = vp8_packet(orig, osn, osn * 3000u, 0);
+    int hl =
+        yh_rtp_write_header(rtx, sizeof rtx, 1, 97, r->rtx_seq++, osn * 3000u, PUB_RTX, NULL, 0);
+    wr_be16(rtx + hl, osn);
+    memcpy(rtx + hl + 2, orig + 12, olen - 12);
+    size_t len = (size_t)hl + 2 + olen - 12;
+    assert_int_equal(yh_srtp_protect_rtp(r->a.srtp, rtx, &len, sizeof rtx), 0);
+    cl_send(&r->a, rtx, len);
+}
+
+static void on_publisher(run_t *r)
+{
+    ssize_t n = recv(r->a.fd, r->a.last, sizeof r->a.last, 0);
+    size_t len = n > 0 ? (size_t)n : 0;
+    if (len < 2 || r->a.last[1] != YH_RTCP_RTPFB ||
+        yh_srtp_unprotect_rtcp(r->a.srtp, r->a.last, &len) < 0)
+        return;
+    yh_rtcp_iter_t it;
+    yh_rtcp_pkt_t p;
+    yh_rtcp_fb_t fb;
+    uint16_t lost[64];
+    size_t nl;
+    yh_rtcp_iter_init(&it, r->a.last, len);
+    while (yh_rtcp_next(&it, &p) == 1)
+        if (p.pt == YH_RTCP_RTPFB && p.count == 1 &&
+            yh_rtcp_parse_nack(&p, &fb, lost, 64, &nl) == 0 && fb.media_ssrc == PUB_SSRC)
+            for (size_t i = 0; i < nl; i++)
+                send_rtx(r, lost[i]);
+}
+
+/* A translated sender report reaches the subscriber: answered at once. */
+static void on_subscriber_rtcp(run_t *r, size_t len)
+{
+    yh_rtcp_iter_t it;
+    yh_rtcp_pkt_t p;
+    yh_rtcp_sr_t sr;
+    yh_rtcp_iter_init(&it, r->b.last, len);
+    while (yh_rtcp_next(&it, &p) == 1) {
+        if (p.pt != YH_RTCP_SR || yh_rtcp_parse_sr(&p, &sr) < 0 || sr.ssrc != SUB_SSRC)
+            continue;
+        yh_rtcp_rr_t rr = {.ssrc = 5555, .n_reports = 1};
+        rr.reports[0] = (yh_rtcp_report_block_t){.ssrc = SUB_SSRC, .lsr = (uint32_t)(sr.ntp >> 16)};
+        uint8_t pkt[128];
+        int n = yh_rtcp_build_rr(pkt, sizeof pkt, &rr);
+        assert_true(n > 0);
+        send_rtcp(&r->b, pkt, (size_t)n);
+        r->rrs++;
+    }
+}
+
+/* One packet at the subscriber: its arrival noted for feedback, unless it
+ * is "lost", then NACKed; the playout-delay element of video checked. */
+static void on_subscriber(run_t *r)
+{
+    ssize_t n = recv(r->b.fd, r->b.last, sizeof r->b.last, 0);
+    size_t len = n > 0 ? (size_t)n : 0;
+    yh_rtp_hdr_t h;
+    const uint8_t *d;
+    size_t dl;
+    uint16_t tseq;
+    if (len < 2 || r->b.last[0] < 128)
+        return;
+    if (r->b.last[1] >= 192 && r->b.last[1] <= 223) {
+        if (yh_srtp_unprotect_rtcp(r->b.srtp, r->b.last, &len) == 0)
+            on_subscriber_rtcp(r, len);
+        return;
+    }
+    if (yh_srtp_unprotect_rtp(r->b.srtp, r->b.last, &len) < 0)
+        return;
+    assert_int_equal(yh_rtp_parse(r->b.last, len, &h), 0);
+    int lost = 0;
+    if (h.ssrc == SUB_SSRC) {
+        assert_int_equal(yh_rtp_ext_find(r->b.last, &h, PD_ID, &d, &dl), 0);
+        assert_int_equal(dl, 3);
+        int min = (d[0] << 4 | d[1] >> 4) * 10;
+        assert_int_equal(((d[1] & 0xf) << 8 | d[2]) * 10, 10000);
+        if (!r->up_skip && !r->down_drop)
+            assert_int_equal(min, 0);
+        else /* only up while the loss lasts */
+            assert_true(min >= r->min_ms);
+        r->min_ms = min;
+        lost = r->down_drop && ++r->media % (unsigned)r->down_drop == 0;
+    } else if (h.ssrc == SUB_RTX && h.payload_len > 2) {
+        r->resent++;
+    }
+    if (lost) {
+        uint8_t fb[64];
+        int fl = yh_rtcp_build_nack(fb, sizeof fb, 5555, SUB_SSRC, &h.seq, 1);
+        assert_true(fl > 0);
+        send_rtcp(&r->b, fb, (size_t)fl);
+    }
+    assert_int_equal(yh_rtp_ext_find(r->b.last, &h, TWCC_ID, &d, &dl), 0);
+    assert_int_equal(yh_rtp_ext_twcc_seq(d, dl, &tseq), 0);
+    if (!r->fb_started) {
+        r->fb_started = 1;
+        r->fb_base = tseq;
+    }
+    size_t i = (uint16_t)(tseq - r->fb_base);
+    if (i >= FB_MAX)
+        return; /* late, already reported as lost */
+    for (; r->fb_n <= i; r->fb_n++)
+        r->arr[r->fb_n] = -1;
+    r->arr[i] = lost ? -1 : (int64_t)yh_now_us();
+}
+
+/* The publisher's stream and its sender reports. */
+static void publisher_tick(run_t *r, uint64_t now)
+{
+    if (now >= r->next_pkt_us) {
+        r->next_pkt_us = now + r->pkt_us;
+        uint16_t s = r->seq++;
+        if (!r->up_skip || s % r->up_skip != 1)
+            publish(&r->a, s, s * 3000u, s == SEQ0);
+    }
+    if (now >= r->next_sr_us) {
+        r->next_sr_us = now + 500000;
+        yh_rtcp_sr_t sr = {.ssrc = PUB_SSRC, .rtp_ts = r->seq * 3000u};
+        sr.ntp = yh_ntp_now() + (uint64_t)(r->ntp_offset_us * 4294967296LL / 1000000);
+        uint8_t pkt[128];
+        int n = yh_rtcp_build_sr(pkt, sizeof pkt, &sr);
+        assert_true(n > 0);
+        send_rtcp(&r->a, pkt, (size_t)n);
+    }
+}
+
+static void feedback_tick(run_t *r, uint64_t now)
+{
+    if (now < r->next_fb_us && r->fb_n < FB_MAX / 2)
+        return;
+    r->next_fb_us = now + 100000;
+    if (!r->fb_n)
+        return;
+    uint8_t pkt[1500];
+    int n = yh_rtcp_build_twcc(pkt, sizeof pkt, 5555, SUB_SSRC, r->fb_base, r->arr, r->fb_n,
+                               r->fb_count++);
+    assert_true(n > 0);
+    send_rtcp(&r->b, pkt, (size_t)n);
+    r->fb_base = (uint16_t)(r->fb_base + r->fb_n);
+    r->fb_n = 0;
+}
+
+/* Runs both clients for up to `ms`, or until the floor is up when `until_up`. */
+static void run_for(run_t *r, int ms, int until_up)
+{
+    uint64_t end = yh_now_us() + (uint64_t)ms * 1000;
+    while (yh_now_us() < end && !(until_up && r->min_ms > 0)) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        publisher_tick(r, yh_now_us());
+        feedback_tick(r, yh_now_us());
+        struct pollfd p[2] = {{.fd = r->a.fd, .events = POLLIN}, {.fd = r->b.fd, .events = POLLIN}};
+        if (poll(p, 2, 5) <= 0)
+            continue;
+        if (p[0].revents & POLLIN)
+            on_publisher(r);
+        if (p[1].revents & POLLIN)
+            on_subscriber(r);
+    }
+}
+
+typedef struct loss {
+    int pkt_ms;    /* the publisher's packet interval */
+    int up_skip;   /* each up_skip-th packet lost on the way up (0: none) */
+    int down_drop; /* each down_drop-th video packet lost on the way down (0: none) */
+    int64_t ntp_offset_us;
+} loss_t;
+
+/* A pair on transports `id` (publisher) and id + 1, no loss at first (the
+ * minimum stays 0), then the given loss: returns the floor it brought
+ * within 5 s, after checking it holds for another half second. */
+static int floor_under_loss(uint32_t id, const loss_t *l)
+{
+    static run_t r;
+    memset(&r, 0, sizeof r);
+    r.seq = SEQ0;
+    r.min_ms = -1;
+    r.pkt_us = (uint64_t)l->pkt_ms * 1000;
+    r.ntp_offset_us = l->ntp_offset_us;
+    yh_sfu_track_params_t tp = {.id = id,
+                                .transport = id,
+                                .kind = YH_SFU_VIDEO,
+                                .mid = "0",
+                                .ssrc = PUB_SSRC,
+                                .pt = 96,
+                                .codec = YH_SFU_CODEC_VP8,
+                                .clock_rate = 90000,
+                                .rtx_ssrc = PUB_RTX,
+                                .rtx_pt = 97};
+    yh_sfu_sub_params_t sp = {.id = id,
+                              .transport = id + 1,
+                              .track = id,
+                              .ssrc = SUB_SSRC,
+                              .pt = 100,
+                              .rtx_ssrc = SUB_RTX,
+                              .rtx_pt = 101};
+    pair_open(&r.a, &r.b, &tp, &sp, PD_ID);
+    /* Long enough for a sender report to come and be answered. */
+    run_for(&r, 1500, 0);
+    assert_int_equal(r.min_ms, 0);
+    assert_true(r.rrs > 0);
+    r.up_skip = l->up_skip;
+    r.down_drop = l->down_drop;
+    run_for(&r, 5000, 1);
+    int floor = r.min_ms;
+    print_message("floor %d ms (a packet every %d ms, 1 in %d lost up, 1 in %d down)\n", floor,
+                  l->pkt_ms, l->up_skip, l->down_drop);
+    run_for(&r, 500, 0);
+    assert_true(r.min_ms >= floor);
+    assert_true(r.resent > 0 || !l->down_drop); /* the subscriber's NACKs were answered */
+    yh_sfu_unsubscribe(sfu, id);
+    yh_sfu_track_remove(sfu, id);
+    yh_sfu_transport_remove(sfu, id);
+    yh_sfu_transport_remove(sfu, id + 1);
+    client_close(&r.a);
+    client_close(&r.b);
+    return floor;
+}
+
+/* One video packet in 8 lost on the way to the subscriber: the floor goes
+ * up to about 1.5 loopback round trips + 50 ms, the round trip measured
+ * from the subscriber's receiver reports (well under the 100 ms assumed
+ * when unknown, which would give 200 ms). */
+static void test_playout_downlink_loss(void **state)
+{
+    (void)state;
+    int floor = floor_under_loss(10, &(loss_t){.pkt_ms = 20, .down_drop = 8});
+    assert_true(floor >= 50 && floor < 200);
+}
+
+/* One packet in 10 lost on the way from the publisher, repaired by its
+ * RTX: the floor comes from the uplink's NACK-to-retransmission time. */
+static void test_playout_uplink_loss(void **state)
+{
+    (void)state;
+    int floor = floor_under_loss(20, &(loss_t){.pkt_ms = 20, .up_skip = 10});
+    assert_true(floor >= 50 && floor < 200);
+}
+
+/* The publisher's clock is not the server's (here 2 s behind): the
+ * sender reports the subscriber answers carry the publisher's NTP time,
+ * and the downlink round trip must not take the difference for delay. */
+static void test_playout_publisher_clock(void **state)
+{
+    (void)state;
+    loss_t l = {.pkt_ms = 20, .down_drop = 8, .ntp_offset_us = -2000000};
+    int floor = floor_under_loss(30, &l);
+    assert_true(floor >= 50 && floor < 200);
+}
+
+/* A low layer, a packet a frame at 25 fps (12 or 13 packets an allocation
+ * round), 1 in 8 lost on the way down: loss all the same. */
+static void test_playout_low_rate(void **state)
+{
+    (void)state;
+    int floor = floor_under_loss(40, &(loss_t){.pkt_ms = 40, .down_drop = 8});
+    assert_true(floor >= 50 && floor < 200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_playout_downlink_loss),
+        cmocka_unit_test(test_playout_uplink_loss),
+        cmocka_unit_test(test_playout_publisher_clock),
+        cmocka_unit_test(test_playout_low_rate),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
