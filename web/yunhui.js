@@ -50,7 +50,7 @@ import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
 import { watchIceRestart } from './icerestart.js';
 import { startScreenShare, stopScreenShare } from './screenshare.js';
 import { inboundStats, outboundStats } from './stats.js';
-import { SubscriptionPacer } from './subscriptions.js';
+import { Subscriptions } from './subscriptions.js';
 import { REQUEST_TIMEOUT_MS, Signaling, YunhuiError } from './signaling.js';
 import { Emitter, defaultSignalingUrl, normalizeMeetingNumber, pcMediaState, simulcastEncodings } from './util.js';
 
@@ -105,9 +105,7 @@ export class YunhuiClient extends Emitter {
     this._pendingMute = { microphone: 0, camera: 0, screen: 0 };
     this._offerChain = Promise.resolve();
     this._pubChain = Promise.resolve();
-    this._subPrefs = new Map(); // track id -> {quality, width, height} last set
-    this._fpsCaps = new Map(); // track id -> frame-rate cap (setFrameRate)
-    this._subs = new SubscriptionPacer((pref) => {
+    this._subs = new Subscriptions((pref) => {
       if (this.sig?.isOpen && this.tracks.has(pref.track)) this.request(pref).catch(() => {});
     });
     this._left = false;
@@ -286,8 +284,6 @@ export class YunhuiClient extends Emitter {
         const track = this.tracks.get(msg.id);
         this.tracks.delete(msg.id);
         this._subs.forget(msg.id);
-        this._subPrefs.delete(msg.id);
-        this._fpsCaps.delete(msg.id);
         this.emit('track-unpublished', { id: msg.id, track });
         break;
       }
@@ -431,9 +427,8 @@ export class YunhuiClient extends Emitter {
    * Receiving preference for one remote track (adaptive stream); repeats
    * are dropped and messages paced (subscriptions.js).
    */
-  setSubscription(trackId, { quality = 'high', width, height } = {}) {
-    this._subPrefs.set(trackId, { quality, width, height });
-    this._sendSubscription(trackId);
+  setSubscription(trackId, shown) {
+    this._subs.setShown(trackId, shown);
   }
 
   /**
@@ -444,21 +439,7 @@ export class YunhuiClient extends Emitter {
    * 7.5, 15 or 30 fps).
    */
   setFrameRate(trackId, fps) {
-    const n = Math.round(Number(fps));
-    if (Number.isFinite(n) && n > 0) this._fpsCaps.set(trackId, Math.min(120, n));
-    else this._fpsCaps.delete(trackId);
-    this._sendSubscription(trackId);
-  }
-
-  /** The track's whole preference (the server replaces it per message). */
-  _sendSubscription(trackId) {
-    const { quality = 'high', width, height } = this._subPrefs.get(trackId) ?? {};
-    const pref = { type: 'subscription', track: trackId, quality };
-    if (width) pref.width = Math.round(width);
-    if (height) pref.height = Math.round(height);
-    const fps = this._fpsCaps.get(trackId);
-    if (fps) pref.fps = fps;
-    this._subs.set(trackId, pref);
+    this._subs.setFrameRate(trackId, fps);
   }
 
   // ---- publishing --------------------------------------------------------
@@ -807,8 +788,6 @@ export class YunhuiClient extends Emitter {
     }
     this.remote.clear();
     this._subs.clear();
-    this._subPrefs.clear();
-    this._fpsCaps.clear();
     this.pubPc?.close();
     this.subPc?.close();
     this.pubPc = null;
