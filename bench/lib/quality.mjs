@@ -16,12 +16,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { janusVersion, machine, quietness } from './bench.mjs';
 import { REPO } from './servers.mjs';
-import { SERVER_NAMES, installCleanup, netnsUp, startRelays, startServer, stopProc } from './quality_env.mjs';
+import { SERVER_NAMES, startRelays, startServer } from './quality_env.mjs';
 import { writeClip } from './quality_clip.mjs';
 import { burstFigures, capFigures, fmtTimeline, timeline, topWidthAt, windowFigures } from './quality_metrics.mjs';
 import { collect, janusPeers, latest, launch, pageServer, startCollectors, yunhuiPeers } from './quality_pages.mjs';
 import { cpuWatch } from './quality_cpu.mjs';
-import { sleep } from './sys.mjs';
+import { installCleanup, netnsUp, sleep, stopChild } from './sys.mjs';
 
 const HELP = `Usage: sudo bench/quality [options]
   --servers LIST     yunhui,janus (default both)
@@ -221,7 +221,7 @@ async function runOne(ctx, key, sc, log) {
       fs.writeFileSync(path.join(dir, `console-${p.label}.log`), p.console.join('\n'));
     await br?.close();
     await relays?.stop();
-    await stopProc(srv?.child);
+    await stopChild(srv?.child);
   }
 }
 

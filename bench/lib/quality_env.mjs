@@ -11,16 +11,13 @@
 // Janus nat_1_1_mapping), so every media packet crosses a relay; signaling
 // does not. Everything started here is stopped by PID at exit, also on
 // Ctrl-C or an error.
-import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO } from './servers.mjs';
-import { sleep, waitHttp } from './sys.mjs';
+import { sleep, startPinned, stopChild, useNetwork, waitHttp } from './sys.mjs';
 
 export const NETNS = 'yhquality';
-const HOST_IF = 'yhq0';
-const NS_IF = 'yhq1';
 export const RELAY_ADDR = '198.18.2.1'; // host side of the veth (RFC 2544 range)
 export const NS_ADDR = '198.18.2.2';
 export const YUNHUI_HTTP = 8080;
@@ -28,102 +25,18 @@ export const YUNHUI_MEDIA = 40000;
 export const JANUS_HTTP = 8088;
 export const JANUS_PORT_MIN = 20000; // rtp_port_range, one relay per port
 const CONTROL_BASE = 47100; // relay control ports on 127.0.0.1
-const NICE = '-20'; // as bench/lib/sys.mjs: the same priority for all we start
 
-const started = new Set();
-let nsCreated = false;
-
-function run(cmd, args) {
-  return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
-
-function netnsExists() {
-  try {
-    return run('ip', ['netns', 'list']).split('\n').some((l) => l.split(' ')[0] === NETNS);
-  } catch {
-    return false;
-  }
-}
-
-export function netnsUp() {
-  if (netnsExists())
-    throw new Error(`network namespace ${NETNS} exists (another bench/quality running? ` +
-                    `remove a stale one with: ip netns del ${NETNS})`);
-  run('ip', ['netns', 'add', NETNS]);
-  nsCreated = true;
-  run('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF]);
-  run('ip', ['link', 'set', NS_IF, 'netns', NETNS]);
-  run('ip', ['addr', 'add', `${RELAY_ADDR}/24`, 'dev', HOST_IF]);
-  run('ip', ['link', 'set', HOST_IF, 'up']);
-  run('ip', ['-n', NETNS, 'addr', 'add', `${NS_ADDR}/24`, 'dev', NS_IF]);
-  run('ip', ['-n', NETNS, 'link', 'set', NS_IF, 'up']);
-  run('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
-}
-
-function netnsDown() {
-  if (!nsCreated)
-    return;
-  nsCreated = false;
-  try { run('ip', ['netns', 'del', NETNS]); } catch { /* already gone */ }
-  try { run('ip', ['link', 'del', HOST_IF]); } catch { /* gone with the namespace */ }
-}
-
-// Starts `cmd args` at NICE (inside the namespace with `netns`); `nice` and
-// `ip netns exec` exec, so the child's PID is the program's.
-export function startProc({ cmd, args, netns, logFile }) {
-  const argv = ['nice', '-n', NICE, cmd, ...args];
-  const full = netns ? ['ip', 'netns', 'exec', NETNS, ...argv] : argv;
-  const out = fs.openSync(logFile, 'a');
-  fs.writeSync(out, `$ ${full.join(' ')}\n`);
-  const child = spawn(full[0], full.slice(1), { stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  child.exited = new Promise((resolve) => child.on('exit', (code, sig) => {
-    started.delete(child);
-    resolve({ code, sig });
-  }));
-  started.add(child);
-  return child;
-}
-
-// Registers a process started elsewhere (the browser) for the exit
-// cleanup; with `group`, its whole process group.
-export function registerPid(pid, group) {
-  const entry = { pid: group ? -pid : pid, exitCode: null, signalCode: null };
-  started.add(entry);
-  return () => started.delete(entry);
-}
-
-export async function stopProc(child, graceMs = 3000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null)
-    return;
-  try { process.kill(child.pid, 'SIGTERM'); } catch { return; }
-  const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
-  await child.exited;
-  clearTimeout(t);
-}
-
-function cleanup() {
-  for (const c of started) {
-    try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  started.clear();
-  netnsDown();
-}
-
-export function installCleanup() {
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-    process.on(sig, () => { cleanup(); process.exit(130); });
-  process.on('uncaughtException', (e) => { console.error(e); cleanup(); process.exit(1); });
-  process.on('unhandledRejection', (e) => { console.error(e); cleanup(); process.exit(1); });
-}
+// The namespace, exit cleanup and processes are bench/lib/sys.mjs's, with
+// this network; processes run unpinned (the pages, relays and server share
+// both cores).
+useNetwork({ netns: NETNS, hostIf: 'yhq0', nsIf: 'yhq1', hostAddr: RELAY_ADDR, nsAddr: NS_ADDR });
 
 // ---- servers ---------------------------------------------------------------
 
 async function startYunhui(ctx, logDir) {
   const data = path.join(logDir, 'yunhui-data');
   fs.mkdirSync(data, { recursive: true });
-  const child = startProc({
+  const child = startPinned({
     cmd: path.join(ctx.buildDir, 'yunhui'), netns: true, logFile: path.join(logDir, 'yunhui.log'),
     args: ['--http-bind', NS_ADDR, '--http-port', String(YUNHUI_HTTP), '--https-port', '0',
            '--media-bind', NS_ADDR, '--media-port', String(YUNHUI_MEDIA), '--announce-ip', RELAY_ADDR,
@@ -149,7 +62,7 @@ function writeJanusConfig(dir, ports) {
 async function startJanus(ctx, logDir) {
   const conf = path.join(logDir, 'janus-conf');
   writeJanusConfig(conf, ctx.janusPorts);
-  const child = startProc({
+  const child = startPinned({
     cmd: 'janus', netns: true, logFile: path.join(logDir, 'janus.log'),
     args: ['-F', conf, '-C', path.join(conf, 'janus.jcfg'), '-o'],
   });
@@ -194,7 +107,7 @@ export async function startRelays(ctx, ports, logDir, seed) {
   const bin = path.join(ctx.buildDir, 'yunhui-impair');
   const relays = ports.map((port, i) => ({
     port, controlPort: CONTROL_BASE + i,
-    child: startProc({
+    child: startPinned({
       cmd: bin, netns: false, logFile: path.join(logDir, `relay-${port}.log`),
       args: ['--listen', `${RELAY_ADDR}:${port}`, '--upstream', `${NS_ADDR}:${port}`,
              '--control', `127.0.0.1:${CONTROL_BASE + i}`, '--seed', String(seed + i)],
@@ -222,7 +135,7 @@ export async function startRelays(ctx, ports, logDir, seed) {
       return sum;
     },
     async stop() {
-      await Promise.all(relays.map((r) => stopProc(r.child)));
+      await Promise.all(relays.map((r) => stopChild(r.child)));
     },
   };
   const deadline = Date.now() + 5000;

@@ -11,8 +11,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { launchBrowser, openParticipant } from '../../tests/e2e/lib/browser.mjs';
 import { janusPublish, janusSubscribe } from './quality_janus.mjs';
-import { NS_ADDR, YUNHUI_HTTP, registerPid } from './quality_env.mjs';
-import { sleep } from './sys.mjs';
+import { NS_ADDR, YUNHUI_HTTP } from './quality_env.mjs';
+import { registerPid, sleep } from './sys.mjs';
 
 // Chromium at the same nice level as the servers and relays (the wrapper
 // execs, so the PID Playwright sees is the browser's).

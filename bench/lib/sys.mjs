@@ -8,15 +8,23 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 
-export const NETNS = 'yhbench';
-export const HOST_IF = 'yhb0';
-export const NS_IF = 'yhb1';
-export const HOST_ADDR = '198.18.0.1'; // RFC 2544 benchmarking range
-export const NS_ADDR = '198.18.0.2';
+// The namespace a bench uses; bench/quality picks its own (useNetwork), so
+// it can run while bench/fanout holds this one. Live bindings: importers
+// see the values useNetwork sets.
+export let NETNS = 'yhbench';
+export let HOST_IF = 'yhb0';
+export let NS_IF = 'yhb1';
+export let HOST_ADDR = '198.18.0.1'; // RFC 2544 benchmarking range
+export let NS_ADDR = '198.18.0.2';
 export const CLK_TCK = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 const started = new Set(); // child processes we started
 let nsCreated = false;
+
+/** Another namespace and veth pair than yhbench's, before netnsUp(). */
+export function useNetwork({ netns, hostIf, nsIf, hostAddr, nsAddr }) {
+  [NETNS, HOST_IF, NS_IF, HOST_ADDR, NS_ADDR] = [netns, hostIf, nsIf, hostAddr, nsAddr];
+}
 
 function run(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }).toString();
@@ -35,7 +43,7 @@ export function netnsExists() {
 // (another bench may be running); `ip netns del yhbench` removes a stale one.
 export function netnsUp() {
   if (netnsExists())
-    throw new Error(`network namespace ${NETNS} exists (another bench running? ` +
+    throw new Error(`network namespace ${NETNS} exists (another bench using it running? ` +
                     `remove a stale one with: ip netns del ${NETNS})`);
   run('ip', ['netns', 'add', NETNS]);
   nsCreated = true;
@@ -52,7 +60,7 @@ function netnsDown() {
   if (!nsCreated)
     return;
   nsCreated = false;
-  // Deleting the namespace destroys yhb1 and with it its peer yhb0.
+  // Deleting the namespace destroys NS_IF and with it its peer HOST_IF.
   try { run('ip', ['netns', 'del', NETNS]); } catch { /* already gone */ }
   try { run('ip', ['link', 'del', HOST_IF]); } catch { /* gone with the namespace */ }
 }
@@ -62,13 +70,16 @@ function netnsDown() {
 // servers and the load tool keeps the comparison about the servers.
 export const NICE = '-20';
 
-// Starts `cmd args` pinned to `core` (taskset) at NICE, inside the
-// namespace when `netns` is true. `ip netns exec`, `nice` and `taskset` all
-// exec, so the child's PID is the program's PID. Output goes to `logFile`.
+// Starts `cmd args` at NICE, pinned to `core` (taskset) when one is given,
+// inside the namespace when `netns` is true. `ip netns exec`, `nice` and
+// `taskset` all exec, so the child's PID is the program's PID. Output goes
+// to `logFile`, after the command line.
 export function startPinned({ cmd, args, core, netns, logFile, env }) {
-  const argv = ['nice', '-n', NICE, 'taskset', '-c', String(core), cmd, ...args];
+  const pin = core === undefined ? [] : ['taskset', '-c', String(core)];
+  const argv = ['nice', '-n', NICE, ...pin, cmd, ...args];
   const full = netns ? ['ip', 'netns', 'exec', NETNS, ...argv] : argv;
   const out = fs.openSync(logFile, 'a');
+  fs.writeSync(out, `$ ${full.join(' ')}\n`);
   const child = spawn(full[0], full.slice(1), {
     stdio: ['ignore', out, out], env: { ...process.env, ...(env || {}) },
   });
@@ -89,6 +100,14 @@ export async function stopChild(child, graceMs = 3000) {
   const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
   await child.exited;
   clearTimeout(t);
+}
+
+// Registers a process started elsewhere (a browser) for the exit cleanup;
+// with `group`, its whole process group. Returns the unregistering call.
+export function registerPid(pid, group) {
+  const entry = { pid: group ? -pid : pid, exitCode: null, signalCode: null };
+  started.add(entry);
+  return () => started.delete(entry);
 }
 
 export function cleanup() {
