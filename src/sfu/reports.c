@@ -533,6 +533,20 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
     }
 }
 
+/* Packets dropped without a word per packet (a flood would fill the log)
+ * get one line a second while they keep coming. */
+static void log_drops(yh_worker_t *w)
+{
+    if (w->dropped_unknown == w->logged_unknown && w->dropped_red == w->logged_red)
+        return;
+    YH_LOGI("sfu", "dropped in the last second: %llu datagrams from unknown addresses, %llu "
+                   "malformed RED packets",
+            (unsigned long long)(w->dropped_unknown - w->logged_unknown),
+            (unsigned long long)(w->dropped_red - w->logged_red));
+    w->logged_unknown = w->dropped_unknown;
+    w->logged_red = w->dropped_red;
+}
+
 void yh_router_tick(yh_worker_t *w)
 {
     if (w->now_us - w->last_rate_us >= 1000000u) {
@@ -562,8 +576,10 @@ void yh_router_tick(yh_worker_t *w)
     int report_due = w->now_us - w->last_report_us >= REPORT_INTERVAL_US;
     if (twcc_due)
         w->last_twcc_us = w->now_us;
-    if (report_due)
+    if (report_due) {
         w->last_report_us = w->now_us;
+        log_drops(w);
+    }
     for (size_t i = 0; i < w->tp_list.n; i++)
         tick_transport(w, w->tp_list.items[i], twcc_due, report_due);
 }

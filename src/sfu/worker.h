@@ -194,6 +194,7 @@ typedef struct yh_worker {
     int stopping;
     uint64_t dropped_unknown; /* datagrams from unknown 5-tuples */
     uint64_t dropped_red;     /* malformed RED (RFC 2198) packets, dropped */
+    uint64_t logged_unknown, logged_red; /* the counts last logged */
     uint8_t rtx_scratch[YH_RTP_MAX_PACKET]; /* a retransmission unwrapped */
 } yh_worker_t;
 

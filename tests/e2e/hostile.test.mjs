@@ -193,6 +193,9 @@ test('garbage, DTLS junk and SRTP with the victim\'s SSRC from unknown 5-tuples 
   });
   sock.close();
   assert.ok(srv.alive());
+  // Dropped without a line per packet, but counted once a second.
+  await sleep(1200);
+  assert.match(srv.log(), /dropped in the last second: [1-9]\d* datagrams from unknown addresses/);
 });
 
 test('a DTLS fingerprint that does not match the SDP: the connection is refused', T, async () => {
