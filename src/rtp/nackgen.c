@@ -62,8 +62,8 @@ int yh_nackgen_is_missing(const yh_nackgen_t *g, uint16_t seq)
 int yh_nackgen_asked_at(const yh_nackgen_t *g, uint16_t seq, uint64_t *us)
 {
     for (size_t i = 0; i < g->n; i++)
-        if (g->items[i].seq == seq && g->items[i].last_us) {
-            *us = g->items[i].last_us;
+        if (g->items[i].seq == seq && g->items[i].asked_us) {
+            *us = g->items[i].asked_us;
             return 0;
         }
     return YH_ENOTFOUND;
@@ -81,6 +81,8 @@ size_t yh_nackgen_collect(yh_nackgen_t *g, uint64_t now_us, uint64_t retry_us, u
         }
         if (n < cap && (it->last_us == 0 || now_us - it->last_us >= retry_us)) {
             out[n++] = it->seq;
+            if (!it->asked_us)
+                it->asked_us = now_us;
             it->last_us = now_us;
             it->tries++;
         }

@@ -19,7 +19,8 @@ typedef struct yh_nackgen_item {
     uint16_t seq;
     uint8_t tries;
     uint64_t first_us;
-    uint64_t last_us; /* last NACK sent for it, 0 when none yet */
+    uint64_t asked_us; /* first NACK sent for it, 0 when none yet */
+    uint64_t last_us;  /* last NACK sent for it, 0 when none yet */
 } yh_nackgen_item_t;
 
 typedef struct yh_nackgen {
@@ -39,8 +40,11 @@ int yh_nackgen_on_packet(yh_nackgen_t *g, uint16_t seq, uint64_t now_us);
 
 /* Whether `seq` is currently missing. */
 int yh_nackgen_is_missing(const yh_nackgen_t *g, uint16_t seq);
-/* When the last NACK for a missing packet went out: 0 with *us, or
- * YH_ENOTFOUND (not missing, or not asked for yet). */
+/* When the first NACK for a missing packet went out: 0 with *us, or
+ * YH_ENOTFOUND (not missing, or not asked for yet). A retransmission
+ * answers the first request unless that or its answer was lost, so the
+ * time since is the sender's round trip, or more (never less: a retry
+ * sooner than a round trip would otherwise pass for a short one). */
 int yh_nackgen_asked_at(const yh_nackgen_t *g, uint16_t seq, uint64_t *us);
 
 /* Writes into `out` (at most `cap`) the sequence numbers to ask for now:

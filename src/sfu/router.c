@@ -199,6 +199,8 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
  * in its first two payload bytes. Only packets this server asked for are
  * unwrapped and forwarded; the rest (bandwidth probes that repeat packets
  * already received, padding) only counted for TWCC. */
+#define RTT_UP_WINDOW_US 2000000u
+
 static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const uint8_t *buf,
                    const yh_rtp_hdr_t *h)
 {
@@ -209,11 +211,11 @@ static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const
     uint64_t asked;
     if (!yh_nackgen_is_missing(L->nack, osn))
         return;
-    /* NACK to retransmission: the publisher's round trip, for the
+    /* First NACK to retransmission: the publisher's round trip, or more
+     * when a request or an answer was lost, hence the minimum; for the
      * subscribers' playout floor (reports.c). */
     if (yh_nackgen_asked_at(L->nack, osn, &asked) == 0 && w->now_us - asked < 2000000u)
-        tr->rtt_up_us = tr->rtt_up_us ? (tr->rtt_up_us * 7 + (w->now_us - asked)) / 8
-                                      : w->now_us - asked;
+        yh_minwin_add(&tr->rtt_up, w->now_us - asked, w->now_us, RTT_UP_WINDOW_US);
     yh_nackgen_on_packet(L->nack, osn, w->now_us);
     uint8_t *orig = w->rtx_scratch;
     int hl = yh_rtp_write_header(orig, sizeof w->rtx_scratch, h->marker, tr->p.pt, osn, h->ts,

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "base/map.h"
+#include "base/minwin.h"
 #include "net/addr.h"
 #include "rtp/rtp.h"
 #include "bwe/allocator.h"
@@ -105,9 +106,10 @@ struct yh_track {
     int n_layers; /* 1, or the simulcast layers, lowest first */
     yh_layer_t layers[YH_SFU_MAX_LAYERS];
     yh_vec_t subs;
-    /* Uplink: the publisher's round trip (NACK to retransmission) and its
-     * loss before retransmission (gaps the server NACKed). */
-    uint64_t rtt_up_us;
+    /* Uplink: the publisher's round trip (the least time from a first NACK
+     * to its retransmission, over the last 2-4 s) and its loss before
+     * retransmission (gaps the server NACKed). */
+    yh_minwin_t rtt_up;
     uint32_t up_pkts, up_missing; /* video packets and gaps, this window */
     uint8_t up_loss_pct;          /* gaps per packet over the last window */
     /* Audio level accumulated over the current report interval. */

@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "base/err.h"
 #include "base/map.h"
+#include "base/minwin.h"
 #include "sfu/queue.h"
 
 static void test_map_put_get_del(void **state)
@@ -53,6 +54,33 @@ static void test_spsc_order_and_full(void **state)
     yh_spsc_free(&q);
 }
 
+/* The windowed minimum: the least sample of the last one or two windows;
+ * a larger one never replaces it within a window, a slower path shows once
+ * two windows have passed, and an idle stretch leaves nothing stale. */
+static void test_minwin(void **state)
+{
+    (void)state;
+    const uint64_t W = 1000000;
+    yh_minwin_t m = {0};
+    assert_int_equal(yh_minwin_get(&m), 0);
+    yh_minwin_add(&m, 0, 10, W); /* no sample */
+    assert_int_equal(yh_minwin_get(&m), 0);
+    yh_minwin_add(&m, 140, 100, W); /* a retry answered: too long */
+    yh_minwin_add(&m, 100, 200000, W);
+    yh_minwin_add(&m, 180, 300000, W);
+    assert_int_equal(yh_minwin_get(&m), 100);
+    yh_minwin_add(&m, 220, W + 100, W); /* next window: the old minimum stays */
+    assert_int_equal(yh_minwin_get(&m), 100);
+    yh_minwin_add(&m, 200, W + 500000, W);
+    assert_int_equal(yh_minwin_get(&m), 100);
+    yh_minwin_add(&m, 210, 2 * W + 200, W); /* the path is slower now */
+    assert_int_equal(yh_minwin_get(&m), 200);
+    yh_minwin_add(&m, 90, 2 * W + 300, W);
+    assert_int_equal(yh_minwin_get(&m), 90);
+    yh_minwin_add(&m, 300, 10 * W, W); /* after a long silence only the new sample counts */
+    assert_int_equal(yh_minwin_get(&m), 300);
+}
+
 static void test_reader_bounds(void **state)
 {
     (void)state;
@@ -77,6 +105,7 @@ int main(void)
         cmocka_unit_test(test_map_hash_str),
         cmocka_unit_test(test_spsc_order_and_full),
         cmocka_unit_test(test_reader_bounds),
+        cmocka_unit_test(test_minwin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

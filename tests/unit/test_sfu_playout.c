@@ -27,6 +27,15 @@ typedef struct run {
     int down_drop;         /* subscriber: each down_drop-th video packet is "lost" (0: none) */
     int64_t ntp_offset_us; /* the publisher's clock against the server's */
     uint64_t pkt_us;       /* the publisher's packet interval */
+    /* The publisher's answers to NACKs come this late (0: at once), one
+     * per packet however often it is asked, as Chromium resends a packet
+     * at most once a round trip. */
+    uint64_t up_rtt_us;
+    struct {
+        uint16_t seq;
+        uint64_t due_us; /* 0: answered */
+    } pending[64];
+    size_t n_pending;
     uint16_t seq, rtx_seq;
     uint64_t next_pkt_us, next_sr_us, next_fb_us;
     /* Transport-wide feedback: arrivals from fb_base on, -1 when lost. */
@@ -53,6 +62,21 @@ static void send_rtx(run_t *r, uint16_t osn)
     cl_send(&r->a, rtx, len);
 }
 
+static void answer_nack(run_t *r, uint16_t osn)
+{
+    if (!r->up_rtt_us) {
+        send_rtx(r, osn);
+        return;
+    }
+    for (size_t i = 0; i < r->n_pending; i++)
+        if (r->pending[i].seq == osn)
+            return; /* asked again: already being answered, or answered */
+    if (r->n_pending == sizeof r->pending / sizeof r->pending[0])
+        r->n_pending = 0;
+    r->pending[r->n_pending].seq = osn;
+    r->pending[r->n_pending++].due_us = yh_now_us() + r->up_rtt_us;
+}
+
 static void on_publisher(run_t *r)
 {
     ssize_t n = recv(r->a.fd, r->a.last, sizeof r->a.last, 0);
@@ -70,7 +94,7 @@ static void on_publisher(run_t *r)
         if (p.pt == YH_RTCP_RTPFB && p.count == 1 &&
             yh_rtcp_parse_nack(&p, &fb, lost, 64, &nl) == 0 && fb.media_ssrc == PUB_SSRC)
             for (size_t i = 0; i < nl; i++)
-                send_rtx(r, lost[i]);
+                answer_nack(r, lost[i]);
 }
 
 /* A translated sender report reaches the subscriber: answered at once. */
@@ -151,6 +175,11 @@ static void on_subscriber(run_t *r)
 /* The publisher's stream and its sender reports. */
 static void publisher_tick(run_t *r, uint64_t now)
 {
+    for (size_t i = 0; i < r->n_pending; i++)
+        if (r->pending[i].due_us && now >= r->pending[i].due_us) {
+            r->pending[i].due_us = 0;
+            send_rtx(r, r->pending[i].seq);
+        }
     if (now >= r->next_pkt_us) {
         r->next_pkt_us = now + r->pkt_us;
         uint16_t s = r->seq++;
@@ -207,6 +236,7 @@ typedef struct loss {
     int up_skip;   /* each up_skip-th packet lost on the way up (0: none) */
     int down_drop; /* each down_drop-th video packet lost on the way down (0: none) */
     int64_t ntp_offset_us;
+    int up_rtt_ms; /* the publisher answers NACKs this late (0: at once) */
 } loss_t;
 
 /* A pair on transports `id` (publisher) and id + 1, no loss at first (the
@@ -220,6 +250,7 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     r.min_ms = -1;
     r.pkt_us = (uint64_t)l->pkt_ms * 1000;
     r.ntp_offset_us = l->ntp_offset_us;
+    r.up_rtt_us = (uint64_t)l->up_rtt_ms * 1000;
     yh_sfu_track_params_t tp = {.id = id,
                                 .transport = id,
                                 .kind = YH_SFU_VIDEO,
@@ -248,8 +279,9 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     int floor = r.min_ms;
     print_message("floor %d ms (a packet every %d ms, 1 in %d lost up, 1 in %d down)\n", floor,
                   l->pkt_ms, l->up_skip, l->down_drop);
-    run_for(&r, 500, 0);
+    run_for(&r, l->up_rtt_ms ? 2000 : 500, 0);
     assert_true(r.min_ms >= floor);
+    floor = r.min_ms;
     assert_true(r.resent > 0 || !l->down_drop); /* the subscriber's NACKs were answered */
     yh_sfu_unsubscribe(sfu, id);
     yh_sfu_track_remove(sfu, id);
@@ -280,6 +312,17 @@ static void test_playout_uplink_loss(void **state)
     assert_true(floor >= 50 && floor < 200);
 }
 
+/* A publisher 120 ms away that answers each NACK once: the server asks
+ * again every 40 ms, and the round trip is timed from the first request,
+ * not from a retry sent after it (which once made 120 ms look like 40).
+ * The floor: 1.5 x 120 + 50 = 230 ms. */
+static void test_playout_uplink_rtt(void **state)
+{
+    (void)state;
+    int floor = floor_under_loss(50, &(loss_t){.pkt_ms = 20, .up_skip = 10, .up_rtt_ms = 120});
+    assert_true(floor >= 220 && floor <= 300);
+}
+
 /* The publisher's clock is not the server's (here 2 s behind): the
  * sender reports the subscriber answers carry the publisher's NTP time,
  * and the downlink round trip must not take the difference for delay. */
@@ -305,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_playout_downlink_loss),
         cmocka_unit_test(test_playout_uplink_loss),
+        cmocka_unit_test(test_playout_uplink_rtt),
         cmocka_unit_test(test_playout_publisher_clock),
         cmocka_unit_test(test_playout_low_rate),
     };
