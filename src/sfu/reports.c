@@ -468,9 +468,7 @@ static void update_playout(const yh_worker_t *w, yh_sub_t *sub)
     }
     if (!up && !down)
         return; /* holding: keep the last floor */
-    uint64_t up_rtt = yh_minwin_get(&tr->rtt_up);
-    if (!up_rtt)
-        up_rtt = RTT_UNKNOWN_US;
+    uint64_t up_rtt = tr->rtt_up_us ? tr->rtt_up_us : RTT_UNKNOWN_US;
     uint64_t down_rtt = sub->tp->rtt_us ? sub->tp->rtt_us : RTT_UNKNOWN_US;
     uint64_t ms = (3 * ((up ? up_rtt : 0) + (down ? down_rtt : 0)) / 2 + 50000u) / 1000u;
     if (ms > PLAYOUT_MAX_MS)

@@ -199,7 +199,23 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
  * in its first two payload bytes. Only packets this server asked for are
  * unwrapped and forwarded; the rest (bandwidth probes that repeat packets
  * already received, padding) only counted for TWCC. */
-#define RTT_UP_WINDOW_US 2000000u
+/* A sample is longer than the round trip when a request or its answer was
+ * lost and a retry was answered, and shorter when the publisher happened
+ * to repeat the packet unasked (Chromium probes with copies of recent
+ * packets on RTX); the median of the last few is neither. */
+static void add_rtt_up(yh_track_t *tr, uint64_t us)
+{
+    uint32_t *v = tr->rtt_up_samples, sorted[YH_SFU_RTT_SAMPLES];
+    v[tr->rtt_up_n++ % YH_SFU_RTT_SAMPLES] = (uint32_t)us;
+    unsigned n = tr->rtt_up_n < YH_SFU_RTT_SAMPLES ? tr->rtt_up_n : YH_SFU_RTT_SAMPLES;
+    for (unsigned i = 0; i < n; i++) { /* insertion sort: a handful */
+        unsigned j = i;
+        for (; j > 0 && sorted[j - 1] > v[i]; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = v[i];
+    }
+    tr->rtt_up_us = sorted[n / 2];
+}
 
 static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const uint8_t *buf,
                    const yh_rtp_hdr_t *h)
@@ -211,11 +227,10 @@ static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const
     uint64_t asked;
     if (!yh_nackgen_is_missing(L->nack, osn))
         return;
-    /* First NACK to retransmission: the publisher's round trip, or more
-     * when a request or an answer was lost, hence the minimum; for the
+    /* First NACK to retransmission: the publisher's round trip, for the
      * subscribers' playout floor (reports.c). */
     if (yh_nackgen_asked_at(L->nack, osn, &asked) == 0 && w->now_us - asked < 2000000u)
-        yh_minwin_add(&tr->rtt_up, w->now_us - asked, w->now_us, RTT_UP_WINDOW_US);
+        add_rtt_up(tr, w->now_us - asked);
     yh_nackgen_on_packet(L->nack, osn, w->now_us);
     uint8_t *orig = w->rtx_scratch;
     int hl = yh_rtp_write_header(orig, sizeof w->rtx_scratch, h->marker, tr->p.pt, osn, h->ts,

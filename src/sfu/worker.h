@@ -11,7 +11,6 @@
 #include <uv.h>
 
 #include "base/map.h"
-#include "base/minwin.h"
 #include "net/addr.h"
 #include "rtp/rtp.h"
 #include "bwe/allocator.h"
@@ -32,6 +31,7 @@
 #define YH_SFU_PLI_INTERVAL_US 500000u
 #define YH_SFU_RTX_MAX_AGE_US 1000000u
 #define YH_SFU_NACK_RETRY_US 40000u
+#define YH_SFU_RTT_SAMPLES 15
 /* Downlink estimate per subscriber transport: where it starts and its
  * bounds. The start is generous so a meeting on a good network starts at
  * full quality; feedback brings it down within a second or two. */
@@ -106,10 +106,12 @@ struct yh_track {
     int n_layers; /* 1, or the simulcast layers, lowest first */
     yh_layer_t layers[YH_SFU_MAX_LAYERS];
     yh_vec_t subs;
-    /* Uplink: the publisher's round trip (the least time from a first NACK
-     * to its retransmission, over the last 2-4 s) and its loss before
+    /* Uplink: the publisher's round trip (the median of the last times
+     * from a first NACK to its retransmission) and its loss before
      * retransmission (gaps the server NACKed). */
-    yh_minwin_t rtt_up;
+    uint32_t rtt_up_samples[YH_SFU_RTT_SAMPLES];
+    unsigned rtt_up_n;
+    uint64_t rtt_up_us;
     uint32_t up_pkts, up_missing; /* video packets and gaps, this window */
     uint8_t up_loss_pct;          /* gaps per packet over the last window */
     /* Audio level accumulated over the current report interval. */
