@@ -10,8 +10,19 @@ void yh_bwe_acked_init(yh_bwe_acked_t *a)
     memset(a, 0, sizeof(*a));
 }
 
-void yh_bwe_acked_add(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size)
+static void keep_recent(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size, int queued)
 {
+    a->recent[a->head].arrival_us = arrival_us;
+    a->recent[a->head].size = size;
+    a->recent[a->head].queued = queued != 0;
+    a->head = (a->head + 1) % YH_BWE_ACKED_RECENT;
+    if (a->n_recent < YH_BWE_ACKED_RECENT)
+        a->n_recent++;
+}
+
+void yh_bwe_acked_add(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size, int queued)
+{
+    keep_recent(a, arrival_us, size, queued);
     if (a->started && arrival_us < a->win_start_us && a->win_start_us - arrival_us <= STALE_US) {
         /* Reordered feedback: the bytes arrived recently, count them. */
         a->win_bytes += size;
@@ -40,4 +51,28 @@ void yh_bwe_acked_add(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size)
 uint64_t yh_bwe_acked_bps(const yh_bwe_acked_t *a)
 {
     return a->bps;
+}
+
+uint64_t yh_bwe_acked_recent_bps(const yh_bwe_acked_t *a, int64_t span_us, unsigned min_packets)
+{
+    if (!a->n_recent)
+        return 0;
+    unsigned last = (a->head + YH_BWE_ACKED_RECENT - 1) % YH_BWE_ACKED_RECENT;
+    if (!a->recent[last].queued)
+        return 0;
+    int64_t newest = a->recent[last].arrival_us, oldest = newest;
+    uint64_t bytes = 0; /* all but the oldest packet's: it opens the span */
+    unsigned n = 1;
+    for (unsigned k = 1; k < a->n_recent; k++) {
+        unsigned i = (last + YH_BWE_ACKED_RECENT - k) % YH_BWE_ACKED_RECENT;
+        int64_t t = a->recent[i].arrival_us;
+        if (t > newest || newest - t > span_us || !a->recent[i].queued)
+            break; /* out of the span, before the queue, or a receiver clock jump */
+        bytes += a->recent[(i + 1) % YH_BWE_ACKED_RECENT].size;
+        oldest = t;
+        n++;
+    }
+    if (n < min_packets || (newest - oldest) * 4 < span_us)
+        return 0;
+    return bytes * 8 * 1000000 / (uint64_t)(newest - oldest);
 }

@@ -1,25 +1,45 @@
 /*
  * Acknowledged bitrate: what the subscriber's TWCC feedback says actually
  * arrived, measured over windows of the receiver's arrival clock and
- * smoothed. The rate controller decreases to a fraction of it on overuse
- * and never increases far beyond it (draft-ietf-rmcat-gcc-02 5.5).
+ * smoothed. The rate controller never increases far beyond it
+ * (draft-ietf-rmcat-gcc-02 5.5). On overuse it decreases to a fraction of
+ * what arrived lately: while a queue builds the path delivers its
+ * capacity, and the smoothed rate would still remember the rate before
+ * the bottleneck appeared for half a second and more.
  */
 #ifndef YH_BWE_ACKED_H
 #define YH_BWE_ACKED_H
 
 #include <stdint.h>
 
+#define YH_BWE_ACKED_RECENT 128 /* packets kept for the recent rate */
+
 typedef struct yh_bwe_acked {
     int64_t win_start_us; /* arrival clock */
     uint64_t win_bytes;
     uint64_t bps; /* 0 until the first window closes */
     int started;
+    /* The last packets reported received, in arrival order. */
+    struct {
+        int64_t arrival_us;
+        uint32_t size;
+        uint32_t queued; /* it waited behind a queue */
+    } recent[YH_BWE_ACKED_RECENT];
+    unsigned n_recent, head; /* head: where the next one goes */
 } yh_bwe_acked_t;
 
 void yh_bwe_acked_init(yh_bwe_acked_t *a);
-/* One packet reported received, at `arrival_us` on the receiver's clock. */
-void yh_bwe_acked_add(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size);
+/* One packet reported received, at `arrival_us` on the receiver's clock;
+ * `queued`: it waited behind a queue on the way (the caller judges). */
+void yh_bwe_acked_add(yh_bwe_acked_t *a, int64_t arrival_us, uint32_t size, int queued);
 /* The smoothed acknowledged bitrate, 0 while unknown. */
 uint64_t yh_bwe_acked_bps(const yh_bwe_acked_t *a);
+/* What a standing queue delivered lately: the rate of the newest packets
+ * that all waited behind a queue, over at most `span_us` of arrivals (or
+ * the packets kept when they span less). A busy bottleneck delivers its
+ * capacity; arrivals before the queue stood, or across the hole a longer
+ * route leaves, say nothing about it. 0 when fewer than `min_packets`
+ * qualify or they span under a quarter of `span_us` (too few to say). */
+uint64_t yh_bwe_acked_recent_bps(const yh_bwe_acked_t *a, int64_t span_us, unsigned min_packets);
 
 #endif

@@ -7,6 +7,26 @@
 #define REF_US 64000           /* TWCC reference time unit */
 #define REF_HALF (1 << 23)     /* the field is 24 bits */
 #define LOSS_SAMPLE_PACKETS 20 /* TWCC loss is judged over at least this many */
+#define RECENT_SPAN_US 250000  /* "what arrived lately", cut to on overuse */
+#define RECENT_MIN_PACKETS 8
+#define OWD_WINDOW_US 5000000   /* the least one-way delay is kept over 5-10 s */
+#define QUEUE_SEVERE_US 100000      /* a standing queue this long ... */
+#define QUEUE_GROWTH_US 50000       /* ... that grew this much ... */
+#define QUEUE_GROWTH_SPAN_US 250000 /* ... over this much of the arrivals */
+#define QUEUE_IMPLAUSIBLE_US 2000000 /* more is a receiver clock jump */
+#define QUEUED_US 25000 /* a packet that waited this long measures the bottleneck */
+
+/* The one-way delay as an unsigned key that orders like the signed value
+ * (for yh_minwin, which keeps unsigned minima and takes 0 for none). */
+static uint64_t owd_key(int64_t d)
+{
+    return (uint64_t)d ^ (1ull << 63);
+}
+
+static int64_t owd_value(uint64_t k)
+{
+    return (int64_t)(k ^ (1ull << 63));
+}
 
 void yh_bwe_init(yh_bwe_t *b, uint64_t start_bps, uint64_t min_bps, uint64_t max_bps)
 {
@@ -60,6 +80,31 @@ static void combine_loss(yh_bwe_t *b, unsigned lost, unsigned total, int64_t now
     b->fb_lost = b->fb_total = 0;
 }
 
+/* Whether a queue of 100 ms or more has built within the last quarter
+ * second of arrivals: a link suddenly far slower than what is sent. The
+ * delay trend sees that too, but only after many send groups, and when
+ * each group is a frame (no pacing) that takes half a second or more,
+ * while every frame that overflows the bottleneck is lost. A path that
+ * only became longer (a new route) looks the same for a quarter second:
+ * one cut at most, as cuts are a response time apart. */
+static int queue_built(yh_bwe_t *b)
+{
+    unsigned n = sizeof b->qhist / sizeof b->qhist[0];
+    b->qhist[b->qhist_head].arrival_us = b->newest_arrival_us;
+    b->qhist[b->qhist_head].queue_us = b->queue_us;
+    b->qhist_head = (b->qhist_head + 1) % n;
+    if (b->queue_us < QUEUE_SEVERE_US || b->queue_us >= QUEUE_IMPLAUSIBLE_US)
+        return 0;
+    int64_t least = b->queue_us;
+    for (unsigned i = 0; i < n; i++) {
+        int64_t age = b->newest_arrival_us - b->qhist[i].arrival_us;
+        if (b->qhist[i].arrival_us && age >= 0 && age <= QUEUE_GROWTH_SPAN_US &&
+            b->qhist[i].queue_us < least)
+            least = b->qhist[i].queue_us;
+    }
+    return b->queue_us - least >= QUEUE_GROWTH_US;
+}
+
 /* The loss-based rate never runs ahead of the delay-based one, or a later
  * loss episode would take long to cut below it (libwebrtc caps it too). */
 static void cap_loss(yh_bwe_t *b)
@@ -109,7 +154,11 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
         }
         e->flags |= YH_BWE_SENT_REPORTED;
         total++;
-        yh_bwe_acked_add(&b->acked, arrival, e->size);
+        int64_t owd = arrival - e->send_us;
+        yh_minwin_add(&b->owd_min, owd_key(owd), now_us, OWD_WINDOW_US);
+        b->queue_us = owd - owd_value(yh_minwin_get(&b->owd_min));
+        b->newest_arrival_us = arrival;
+        yh_bwe_acked_add(&b->acked, arrival, e->size, b->queue_us >= QUEUED_US);
         yh_bwe_trendline_add(&b->trend, e->send_us, arrival);
         yh_bwe_probe_on_feedback(&b->probe, p->seq, e->size, arrival);
     }
@@ -119,8 +168,21 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
     b->last_ref = tw->reference_time;
     b->ref_ticks = ref;
     combine_loss(b, lost, total, now);
+    yh_bwe_usage_t usage = b->trend.usage;
+    if (queue_built(b))
+        usage = YH_BWE_USAGE_OVER;
     uint64_t before = b->aimd.bps;
-    if (yh_bwe_aimd_update(&b->aimd, b->trend.usage, yh_bwe_acked_bps(&b->acked), now))
+    /* While a queue stands the path delivers its capacity: a cut takes
+     * what the queue delivered over the last quarter second when that is
+     * less than the smoothed rate, which lags a new bottleneck by half a
+     * second. */
+    uint64_t acked = yh_bwe_acked_bps(&b->acked);
+    if (usage == YH_BWE_USAGE_OVER) {
+        uint64_t recent = yh_bwe_acked_recent_bps(&b->acked, RECENT_SPAN_US, RECENT_MIN_PACKETS);
+        if (recent && (!acked || recent < acked))
+            acked = recent;
+    }
+    if (yh_bwe_aimd_update(&b->aimd, usage, acked, now))
         yh_bwe_probe_on_drop(&b->probe, before, b->aimd.bps, now);
     apply_probe(b, now);
     cap_loss(b);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/minwin.h"
 #include "bwe/acked.h"
 #include "bwe/aimd.h"
 #include "bwe/loss.h"
@@ -39,6 +40,16 @@ typedef struct yh_bwe {
     yh_bwe_probe_t probe;
     /* Loss counted from TWCC feedback until enough packets for a sample. */
     unsigned fb_lost, fb_total;
+    /* One-way delay (arrival - send, the two clocks' offset included) at
+     * its least over 5-10 s, and above that least for the newest packet
+     * reported: the standing queue. */
+    yh_minwin_t owd_min;
+    int64_t queue_us, newest_arrival_us;
+    /* The queue at the newest arrival of each of the last feedbacks. */
+    struct {
+        int64_t arrival_us, queue_us;
+    } qhist[16];
+    unsigned qhist_head;
     /* Receiver reference-time unwrapping (24-bit field, 64 ms units). */
     int have_ref;
     int32_t last_ref;
