@@ -172,12 +172,15 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
     if (queue_built(b))
         usage = YH_BWE_USAGE_OVER;
     uint64_t before = b->aimd.bps;
-    /* While a queue stands the path delivers its capacity: a cut takes
-     * what the queue delivered over the last quarter second when that is
-     * less than the smoothed rate, which lags a new bottleneck by half a
-     * second. */
+    /* While a long queue stands the path delivers its capacity: a cut
+     * takes what the queue delivered over the last quarter second when
+     * that is less than the smoothed rate, which lags a new bottleneck by
+     * half a second. Not for a shorter queue: a path that only became
+     * longer looks the same, and the media's own holes (a publisher's
+     * uplink stalling) would pass for a slow link. */
     uint64_t acked = yh_bwe_acked_bps(&b->acked);
-    if (usage == YH_BWE_USAGE_OVER) {
+    if (usage == YH_BWE_USAGE_OVER && b->queue_us >= QUEUE_SEVERE_US &&
+        b->queue_us < QUEUE_IMPLAUSIBLE_US) {
         uint64_t recent = yh_bwe_acked_recent_bps(&b->acked, RECENT_SPAN_US, RECENT_MIN_PACKETS);
         if (recent && (!acked || recent < acked))
             acked = recent;
