@@ -43,8 +43,9 @@ int yh_nackgen_on_packet(yh_nackgen_t *g, uint16_t seq, uint64_t now_us)
     }
     for (size_t i = 0; i < g->n; i++) {
         if (g->items[i].seq == seq) {
+            uint64_t ms = (now_us - g->items[i].first_us) / 100000u;
+            g->recovered[ms < 4 ? ms : 4]++;
             drop_at(g, i);
-            g->recovered++;
             return 1;
         }
     }
@@ -76,6 +77,7 @@ size_t yh_nackgen_collect(yh_nackgen_t *g, uint64_t now_us, uint64_t retry_us, u
     while (i < g->n) {
         yh_nackgen_item_t *it = &g->items[i];
         if (now_us - it->first_us > YH_NACKGEN_MAX_AGE_US || it->tries >= YH_NACKGEN_MAX_TRIES) {
+            g->given_up++;
             drop_at(g, i);
             continue;
         }

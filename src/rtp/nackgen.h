@@ -28,7 +28,11 @@ typedef struct yh_nackgen {
     uint16_t max_seq;
     size_t n;
     yh_nackgen_item_t items[YH_NACKGEN_MAX]; /* oldest first */
-    uint64_t recovered; /* statistics: missing packets that arrived later */
+    /* Statistics: missing packets that arrived later, by how long after
+     * the gap was seen (under 100, 200, 300, 400 ms, later), and those
+     * given up (too old, or asked for too often). */
+    uint32_t recovered[5];
+    uint32_t given_up;
 } yh_nackgen_t;
 
 void yh_nackgen_init(yh_nackgen_t *g);

@@ -419,8 +419,10 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
         yh_rtp_hdr_t h;
         if (yh_rtp_rewriter_unmap_seq(&sub->rw, seqs[i], &seq_in) < 0 ||
             yh_rtxbuf_get(buf, seq_in, &pkt, &len, &at) < 0 ||
-            w->now_us - at > YH_SFU_RTX_MAX_AGE_US || yh_rtp_parse(pkt, len, &h) < 0)
+            w->now_us - at > YH_SFU_RTX_MAX_AGE_US || yh_rtp_parse(pkt, len, &h) < 0) {
+            sub->nack_missed++;
             continue;
+        }
         int pid = -1;
         yh_vp8_desc_t d;
         if (tr->p.codec == YH_SFU_CODEC_VP8 &&

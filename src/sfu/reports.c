@@ -216,9 +216,43 @@ static void report_levels(yh_worker_t *w)
     }
 }
 
+/* `--log-level debug`, once a second: how loss was repaired on each leg,
+ * cumulative. Uplink: the server's gaps by how long they took to fill
+ * (NACK and retransmission) and those given up; downlink: what each
+ * subscriber NACKed and what of that could not be resent. */
+static void trace_repair(const yh_worker_t *w)
+{
+    if (!yh_log_enabled(YH_LOG_DEBUG))
+        return;
+    for (size_t i = 0; i < w->tp_list.n; i++) {
+        const yh_tp_t *tp = w->tp_list.items[i];
+        for (size_t t = 0; t < tp->tracks.n; t++) {
+            const yh_track_t *tr = tp->tracks.items[t];
+            for (int l = 0; l < tr->n_layers; l++) {
+                const yh_nackgen_t *g = tr->layers[l].nack;
+                if (!g)
+                    continue;
+                YH_LOGD("repair", "track %u layer %d up: filled in <100/200/300/400/more ms "
+                                  "%u/%u/%u/%u/%u, given up %u; rtt %llu ms",
+                        tr->p.id, l, g->recovered[0], g->recovered[1], g->recovered[2],
+                        g->recovered[3], g->recovered[4], g->given_up,
+                        (unsigned long long)(tr->rtt_up_us / 1000));
+            }
+        }
+        for (size_t s = 0; s < tp->subs.n; s++) {
+            const yh_sub_t *sub = tp->subs.items[s];
+            if (sub->nacked)
+                YH_LOGD("repair", "sub %u down: NACKed %u, not resent %u; rtt %llu ms",
+                        sub->p.id, sub->nacked, sub->nack_missed,
+                        (unsigned long long)(tp->rtt_us / 1000));
+        }
+    }
+}
+
 /* Layer bitrates, measured over one-second windows, for the allocator. */
 static void measure_rates(yh_worker_t *w, uint64_t window_us)
 {
+    trace_repair(w);
     for (size_t i = 0; i < w->tp_list.n; i++) {
         yh_tp_t *tp = w->tp_list.items[i];
         for (size_t t = 0; t < tp->tracks.n; t++) {

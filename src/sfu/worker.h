@@ -142,6 +142,7 @@ struct yh_sub {
     uint64_t sr_us;
     uint64_t lossy_us;   /* video: when loss was last seen on its path */
     uint32_t nacked;     /* packets the subscriber NACKed */
+    uint32_t nack_missed; /* ... that could not be resent (not kept, too old) */
     uint32_t loss_packets, loss_nacked; /* both counters at the last look */
     unsigned playout_ms; /* video: the receiver's playout floor, 0 for none */
     uint32_t packets;
