@@ -355,13 +355,22 @@ void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, co
     }
     if (vp8 && vp8_pid_out(sub, pi->pid, pi->pid_mask, 0, &pid) < 0)
         return;
-    uint16_t seq;
+    uint16_t seq, newest = sub->rw.max_seq_out;
     uint32_t ts;
+    int was_on = sub->rw.started && !sub->rw.switching;
     if (yh_rtp_rewriter_map(&sub->rw, h->seq, h->ts, tr->p.clock_rate, w->now_us, &seq, &ts) < 0)
         return;
     yh_rtp_hdr_t v;
-    emit(w, sub, pkt, pi->red ? red_view(sub, h, pi->red_off, pi->red_len, &v) : h, seq, ts,
-         pi->level, 0, pid);
+    const yh_rtp_hdr_t *hp = pi->red ? red_view(sub, h, pi->red_off, pi->red_len, &v) : h;
+    emit(w, sub, pkt, hp, seq, ts, pi->level, 0, pid);
+    /* A video packet behind newer ones (in practice the publisher's
+     * retransmission of one lost on the way up) is late already: the
+     * receiver saw the gap a while ago and its frame is waiting. Lost
+     * again on the way down it would take another round trip, past the
+     * playout floor, so a copy follows on the RTX stream (a new SRTP
+     * index: the same one twice is refused). Costs the uplink's loss rate. */
+    if (was_on && tr->p.kind == YH_SFU_VIDEO && sub->p.rtx_ssrc && yh_seq_lt(seq, newest))
+        emit(w, sub, pkt, hp, seq, ts, pi->level, 1, pid);
 }
 
 /* RFC 3550 5.1: a packet of padding only (the last byte counts the
@@ -404,6 +413,7 @@ unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n)
 
 /* RFC 4585 6.2.1: answer a subscriber's NACK from the current layer's
  * buffer, skipping what is too old to be played. */
+#define REASK_SLACK_US 20000u
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n)
 {
     yh_track_t *tr = sub->track;
@@ -439,5 +449,10 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
             hp = red_view(sub, &h, off, plen, &v);
         }
         emit(w, sub, pkt, hp, seqs[i], h.ts + sub->rw.ts_offset, -1, 1, pid);
+        /* Asked for again (the first answer, or the request, was lost):
+         * the frame has waited two round trips, a third would miss the
+         * playout floor, so this answer goes twice. */
+        if (sub->tp->rtt_us && w->now_us - at > sub->tp->rtt_us * 3 / 2 + REASK_SLACK_US)
+            emit(w, sub, pkt, hp, seqs[i], h.ts + sub->rw.ts_offset, -1, 1, pid);
     }
 }

@@ -246,10 +246,26 @@ static void test_forwarding(void **state)
     assert_int_equal(rd_be16(b.last + h.payload_off), want);
     assert_int_equal(b.last[h.payload_off + 2], payload0);
     assert_int_equal(b.last[h.payload_off + 2 + 6], '0');
+    /* A packet late from the publisher (its retransmission after uplink
+     * loss) goes out in its place, and a copy on the RTX stream follows:
+     * the subscriber has waited for it a while already. */
+    publish_layer(&a, 0, 1004, 102000, 104, 0);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.ssrc, 4444);
+    uint16_t after_gap = h.seq;
+    publish_layer(&a, 0, 1003, 99000, 103, 0);
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.ssrc, 4444);
+    assert_int_equal(h.seq, (uint16_t)(after_gap - 1));
+    assert_int_equal(vp8_pid(&b, &h), (uint16_t)(last_pid + 2));
+    assert_true(recv_rtp(&b, &h, 1000));
+    assert_int_equal(h.ssrc, 4445);
+    assert_int_equal(rd_be16(b.last + h.payload_off), (uint16_t)(after_gap - 1));
+    assert_false(recv_rtp(&b, &h, 200));
     /* Paused: nothing more. */
     yh_sfu_sub_set_layer(sfu, 40, -1, YH_SFU_TID_ALL);
     uv_sleep(50);
-    publish_layer(&a, 0, 1003, 99000, 103, 1);
+    publish_layer(&a, 0, 1005, 105000, 105, 1);
     assert_false(recv_rtp(&b, &h, 200));
     yh_sfu_unsubscribe(sfu, 40);
     yh_sfu_track_remove(sfu, 30);

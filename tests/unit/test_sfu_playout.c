@@ -46,7 +46,15 @@ typedef struct run {
     size_t fb_n;
     int64_t arr[FB_MAX];
     uint8_t fb_count;
-    unsigned media, resent, rrs;
+    unsigned media, resent, rrs, lost_n;
+    /* The subscriber asks again for each lost packet this long after the
+     * first NACK (0: never), as when the first answer was lost too. */
+    uint64_t renack_us;
+    struct {
+        uint16_t seq;
+        uint64_t due_us; /* 0: done */
+    } renacks[64];
+    size_t n_renacks;
     int min_ms; /* the extension's minimum on the last video packet, -1: none yet */
 } run_t;
 
@@ -119,6 +127,14 @@ static void on_subscriber_rtcp(run_t *r, size_t len)
     }
 }
 
+static void send_nack(run_t *r, uint16_t seq)
+{
+    uint8_t fb[64];
+    int fl = yh_rtcp_build_nack(fb, sizeof fb, 5555, SUB_SSRC, &seq, 1);
+    assert_true(fl > 0);
+    send_rtcp(&r->b, fb, (size_t)fl);
+}
+
 /* One packet at the subscriber: its arrival noted for feedback, unless it
  * is "lost", then NACKed; the playout-delay element of video checked. */
 static void on_subscriber(run_t *r)
@@ -155,10 +171,12 @@ static void on_subscriber(run_t *r)
         r->resent++;
     }
     if (lost) {
-        uint8_t fb[64];
-        int fl = yh_rtcp_build_nack(fb, sizeof fb, 5555, SUB_SSRC, &h.seq, 1);
-        assert_true(fl > 0);
-        send_rtcp(&r->b, fb, (size_t)fl);
+        send_nack(r, h.seq);
+        r->lost_n++;
+        if (r->renack_us && r->n_renacks < sizeof r->renacks / sizeof r->renacks[0]) {
+            r->renacks[r->n_renacks].seq = h.seq;
+            r->renacks[r->n_renacks++].due_us = yh_now_us() + r->renack_us;
+        }
     }
     assert_int_equal(yh_rtp_ext_find(r->b.last, &h, TWCC_ID, &d, &dl), 0);
     assert_int_equal(yh_rtp_ext_twcc_seq(d, dl, &tseq), 0);
@@ -201,6 +219,11 @@ static void publisher_tick(run_t *r, uint64_t now)
 
 static void feedback_tick(run_t *r, uint64_t now)
 {
+    for (size_t i = 0; i < r->n_renacks; i++)
+        if (r->renacks[i].due_us && now >= r->renacks[i].due_us) {
+            r->renacks[i].due_us = 0;
+            send_nack(r, r->renacks[i].seq);
+        }
     if (now < r->next_fb_us && r->fb_n < FB_MAX / 2)
         return;
     r->next_fb_us = now + 100000;
@@ -239,6 +262,7 @@ typedef struct loss {
     int down_drop; /* each down_drop-th video packet lost on the way down (0: none) */
     int64_t ntp_offset_us;
     int up_rtt_ms; /* the publisher answers NACKs this late (0: at once) */
+    int renack_ms; /* the subscriber asks again this late (0: never) */
 } loss_t;
 
 /* A pair on transports `id` (publisher) and id + 1, no loss at first (the
@@ -277,6 +301,7 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     assert_true(r.rrs > 0);
     r.up_skip = l->up_skip;
     r.down_drop = l->down_drop;
+    r.renack_us = (uint64_t)l->renack_ms * 1000;
     run_for(&r, 5000, 1);
     int floor = r.min_ms;
     print_message("floor %d ms (a packet every %d ms, 1 in %d lost up, 1 in %d down)\n", floor,
@@ -285,6 +310,9 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     assert_true(r.min_ms >= floor);
     floor = r.min_ms;
     assert_true(r.resent > 0 || !l->down_drop); /* the subscriber's NACKs were answered */
+    /* Asked again well after a round trip: answered twice each time. */
+    if (l->renack_ms)
+        assert_true(r.resent >= r.lost_n + 2 * (unsigned)(r.n_renacks - 1));
     yh_sfu_unsubscribe(sfu, id);
     yh_sfu_track_remove(sfu, id);
     yh_sfu_transport_remove(sfu, id);
@@ -337,6 +365,15 @@ static void test_playout_publisher_clock(void **state)
     assert_true(floor >= 50 && floor < 200);
 }
 
+/* The subscriber asks for each lost packet again 60 ms after its first
+ * NACK, well past the loopback round trip: the packet has been waiting
+ * two round trips, and the answer goes twice. */
+static void test_renack_answered_twice(void **state)
+{
+    (void)state;
+    floor_under_loss(60, &(loss_t){.pkt_ms = 20, .down_drop = 8, .renack_ms = 60});
+}
+
 /* A low layer, a packet a frame at 25 fps (12 or 13 packets an allocation
  * round), 1 in 8 lost on the way down: loss all the same. */
 static void test_playout_low_rate(void **state)
@@ -352,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_playout_downlink_loss),
         cmocka_unit_test(test_playout_uplink_loss),
         cmocka_unit_test(test_playout_uplink_rtt),
+        cmocka_unit_test(test_renack_answered_twice),
         cmocka_unit_test(test_playout_publisher_clock),
         cmocka_unit_test(test_playout_low_rate),
     };
