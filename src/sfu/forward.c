@@ -14,7 +14,9 @@
 #include "rtp/rtp.h"
 #include "sfu/worker.h"
 
-#define LAYER_ACTIVE_US 500000u
+#define LAYER_ACTIVE_US 500000u     /* silence that ends a layer, at most ... */
+#define LAYER_ACTIVE_MIN_US 250000u /* ... and at least */
+#define SMOOTH_FPS10 65             /* x10: frames a second that still move */
 
 /* The layer a subscriber should receive: the highest one still arriving
  * within its limit, else the lowest one arriving. */
@@ -40,12 +42,23 @@ void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer)
     }
 }
 
+/* A publisher stops sending a simulcast layer when its own estimate no
+ * longer covers it: a layer is taken for gone once three of its frame
+ * intervals (at least a quarter second) pass without a packet, so its
+ * subscribers move to a lower one before the picture has stood still long. */
+static uint64_t layer_silence_us(const yh_layer_t *L)
+{
+    unsigned fps10 = L->n_tids ? L->tid_fps10[L->n_tids - 1] : 0;
+    uint64_t us = fps10 ? 3u * 10000000u / fps10 : LAYER_ACTIVE_US;
+    return us < LAYER_ACTIVE_MIN_US ? LAYER_ACTIVE_MIN_US : us > LAYER_ACTIVE_US ? LAYER_ACTIVE_US : us;
+}
+
 static int pick_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track_t *tr)
 {
     int best = -1, lowest = -1, limit = limit_of(sub);
     for (int l = 0; l < tr->n_layers; l++) {
         const yh_layer_t *L = &tr->layers[l];
-        if (!L->ssrc || w->now_us - L->last_packet_us > LAYER_ACTIVE_US)
+        if (!L->ssrc || w->now_us - L->last_packet_us > layer_silence_us(L))
             continue;
         if (lowest < 0)
             lowest = l;
@@ -227,13 +240,24 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
     sub->octets += (uint32_t)h->payload_len;
 }
 
+/* The fewest temporal layers of `L` that still move the picture: about 7
+ * frames a second (the base alone on a 30 fps camera, two of three on a
+ * 15 fps one, whose base alone is 3.75 fps: a freeze at every frame). */
+static int smooth_tid(const yh_layer_t *L)
+{
+    for (int t = 0; t + 1 < L->n_tids; t++)
+        if (L->tid_fps10[t] >= SMOOTH_FPS10)
+            return t;
+    return L->n_tids > 1 ? L->n_tids - 1 : 0;
+}
+
 /* The temporal layers the current layer may pass: the receiver's cap,
  * and the estimate's. While a switch down to a lower simulcast layer
- * waits for its keyframe, only the base layer goes on, which cuts the
- * rate at once without a stall. */
+ * waits for its keyframe, only the fewest that keep the picture moving go
+ * on, which cuts the rate at once without a stall. */
 static int tid_limit(const yh_sub_t *sub)
 {
-    int bwe = sub->cur > sub->bwe_layer    ? 0
+    int bwe = sub->cur > sub->bwe_layer    ? smooth_tid(&sub->track->layers[sub->cur])
               : sub->cur == sub->bwe_layer ? sub->bwe_tid
                                            : YH_SFU_TID_ALL;
     return bwe < sub->max_tid ? bwe : sub->max_tid;
