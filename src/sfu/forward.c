@@ -243,7 +243,7 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
 /* The fewest temporal layers of `L` that still move the picture: about 7
  * frames a second (the base alone on a 30 fps camera, two of three on a
  * 15 fps one, whose base alone is 3.75 fps: a freeze at every frame). */
-static int smooth_tid(const yh_layer_t *L)
+int yh_forward_smooth_tid(const yh_layer_t *L)
 {
     for (int t = 0; t + 1 < L->n_tids; t++)
         if (L->tid_fps10[t] >= SMOOTH_FPS10)
@@ -257,7 +257,7 @@ static int smooth_tid(const yh_layer_t *L)
  * on, which cuts the rate at once without a stall. */
 static int tid_limit(const yh_sub_t *sub)
 {
-    int bwe = sub->cur > sub->bwe_layer    ? smooth_tid(&sub->track->layers[sub->cur])
+    int bwe = sub->cur > sub->bwe_layer    ? yh_forward_smooth_tid(&sub->track->layers[sub->cur])
               : sub->cur == sub->bwe_layer ? sub->bwe_tid
                                            : YH_SFU_TID_ALL;
     return bwe < sub->max_tid ? bwe : sub->max_tid;

@@ -432,6 +432,36 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
 #define FLAP_US 10000000u /* a drop this soon after going up doubles the wait */
 #define CALM_US 20000000u /* this long without a drop resets it */
 
+/* A mild cut, where the current simulcast layer would still get 70 % of
+ * its rate, first sheds that layer's upper temporal layers (down to about
+ * 7 fps, when that fits), and the switch to the lower layer follows only
+ * if the allocations of the next two seconds still want it: that switch
+ * costs a keyframe the receiver waits for, and under loss the keyframe's
+ * repair makes the wait longer. An estimate that only dipped (a path that
+ * became longer reads as a queue for a moment; the probe after a cut
+ * tells) leaves the picture as it was. Returns 1 when it held. */
+#define MILD_PCT 70
+#define MILD_ROUNDS 4
+
+static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
+{
+    const yh_track_t *tr = sub->track;
+    if (tr->p.kind != YH_SFU_VIDEO || layer < 0 || sub->bwe_layer < 0 ||
+        layer >= sub->bwe_layer || sub->cur != sub->bwe_layer) {
+        sub->mild_rounds = 0;
+        return 0;
+    }
+    const yh_layer_t *L = &tr->layers[sub->bwe_layer];
+    int t = yh_forward_smooth_tid(L);
+    if (!L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT || L->tid_bps[t] > est ||
+        sub->mild_rounds++ >= MILD_ROUNDS) {
+        sub->mild_rounds = 0;
+        return 0;
+    }
+    sub->bwe_tid = t + 1 >= L->n_tids ? YH_SFU_TID_ALL : t;
+    return 1;
+}
+
 /* Lower steps apply at once; a higher one after two allocations in a row
  * allowed it, or for a higher simulcast layer up_hold. A receiver whose
  * estimate keeps dropping it to a lower simulcast layer right after an
@@ -449,6 +479,8 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
     if (want > cur && ++sub->up_rounds < (spatial_up ? sub->up_hold : UP_HOLD_MIN))
         return;
     sub->up_rounds = 0;
+    if (mild_cut(sub, layer, est))
+        return;
     if (spatial_up) {
         sub->up_us = w->now_us;
     } else if (layer < sub->bwe_layer && sub->track->p.kind == YH_SFU_VIDEO) {

@@ -127,6 +127,7 @@ struct yh_sub {
     int max_layer;     /* the receiver's limit; -1 pauses the video */
     int bwe_layer;     /* the downlink estimate's limit; -1 pauses the video */
     int up_rounds;     /* allocations in a row that allowed a higher layer */
+    int mild_rounds;   /* allocations in a row that held a mild switch down */
     int up_hold;       /* rounds an upswitch waits for; grows when it flaps */
     uint64_t up_us, down_us; /* last estimate-driven switch up, down */
     uint64_t paused_us; /* when the estimate paused the video */
@@ -217,6 +218,9 @@ unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n);
 /* Sets the receiver's and the estimate's layer limits; pausing (either at
  * -1) makes the video resume later at a keyframe with continuous numbers. */
 void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer);
+/* The fewest temporal layers of a simulcast layer that still make about 7
+ * frames a second (a TID; the top one when none fewer do). */
+int yh_forward_smooth_tid(const yh_layer_t *L);
 /* reports.c: shares the downlink estimate of a subscriber transport. */
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
