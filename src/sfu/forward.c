@@ -206,6 +206,11 @@ static void emit(yh_worker_t *w, yh_sub_t *sub, const uint8_t *pkt, const yh_rtp
         return;
     const yh_track_t *tr = sub->track;
     int rtx = resend && sub->p.rtx_ssrc;
+    /* Without RTX a resend reuses the packet's own SRTP index under a new
+     * header (another transport-wide number): with AES-GCM that is a
+     * reused nonce, so such a subscriber gets no resends then. */
+    if (resend && !rtx && yh_srtp_is_aead(tp->t->srtp))
+        return;
     int red = tr && tr->p.red_pt && h->pt == tr->p.red_pt && sub->p.red_pt;
     uint8_t pt = red ? sub->p.red_pt : sub->p.pt;
     yh_rtp_ext_elem_t ext[4];

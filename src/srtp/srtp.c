@@ -289,6 +289,11 @@ static int out_stream(yh_srtp_t *s, uint32_t ssrc, yh_srtp_out_stream_t **out)
     return 0;
 }
 
+int yh_srtp_is_aead(const yh_srtp_t *s)
+{
+    return s->gcm;
+}
+
 int yh_srtp_protect_rtp(yh_srtp_t *s, uint8_t *pkt, size_t *len, size_t cap)
 {
     size_t hl;

@@ -47,6 +47,10 @@ int yh_srtp_global_init(void);
  * forgotten past that. */
 int yh_srtp_create(const yh_srtp_keys_t *keys, yh_srtp_t **out);
 void yh_srtp_destroy(yh_srtp_t *s);
+/* Whether the session's cipher is an AEAD (AES-GCM): protecting one index
+ * twice with different bytes then reuses a nonce, which gives away the
+ * authentication key; only an identical packet may be protected again. */
+int yh_srtp_is_aead(const yh_srtp_t *s);
 
 /* In place. `cap` is the buffer size: it must leave YH_SRTP_MAX_OVERHEAD
  * after *len. Returns 0 or YH_E*: YH_EINTEGRITY for auth/replay failures,

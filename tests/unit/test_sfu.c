@@ -107,14 +107,15 @@ static void test_forwarding(void **state)
         assert_int_equal(h.ts, first_ts + (uint32_t)(s - 101) * 3000);
     }
 
-    /* NACK for the lost packet is answered from the buffer. */
+    /* A NACK from a subscriber without RTX goes unanswered under AES-GCM
+     * (negotiated here): the packet again under its own SRTP index with a
+     * new transport-wide number would reuse a nonce. With RTX it is
+     * answered (below). */
     uint8_t fb[64];
     uint16_t lost = (uint16_t)(first + 3);
     int n = yh_rtcp_build_nack(fb, sizeof fb, 5555, 2222, &lost, 1);
     send_rtcp(&b, fb, (size_t)n);
-    assert_true(recv_rtp(&b, &h, 1000));
-    assert_int_equal(h.seq, lost);
-    assert_int_equal(b.last[h.payload_off + 2], (uint8_t)(104 + 2));
+    assert_false(recv_rtp(&b, &h, 300));
 
     /* A subscriber's PLI becomes a keyframe request to the publisher. */
     uv_sleep(600);
