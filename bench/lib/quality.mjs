@@ -165,11 +165,18 @@ async function impair(sc, o, relays, log) {
   return { start, end: Date.now(), bursts };
 }
 
+const STEADY_AFTER_MS = 5000;
+
 function figures(sc, o, data, ev) {
   const { recv, send } = data;
   if (sc === 1) {
     const top = topWidthAt(send, ev.on);
-    return { top_width: top, ...windowFigures(recv, ev.on, ev.off, top), timeline: timeline(recv, ev.on, ev.off) };
+    // The same figures from 5 s into the loss on: the onset (the 50 ms
+    // delay step, and receivers' jitter buffers growing to the playout
+    // floor at 100 ms a second) apart from the steady state.
+    const steady = windowFigures(recv, ev.on + STEADY_AFTER_MS, ev.off, top);
+    return { top_width: top, ...windowFigures(recv, ev.on, ev.off, top), steady,
+             timeline: timeline(recv, ev.on, ev.off) };
   }
   if (sc === 2)
     return { ...capFigures(recv, send, ev, o.capKbps), timeline: timeline(recv, ev.clearAt, ev.endAt) };
@@ -247,6 +254,7 @@ const ROWS = {
     ['video stalled (freezes + pauses, from frames)', (f) => `${f.stalled_ms} ms, ${num(f.stalled_pct, ' %')}`, '≤ 1 % of the call',
      (f) => f.stalled_pct !== null && f.stalled_pct <= 1],
     ['longest stall', (f) => ms(f.longest_stall_ms), '', null],
+    ['video stalled from 5 s into the loss on', (f) => (f.steady ? `${f.steady.stalled_ms} ms, ${num(f.steady.stalled_pct, ' %')}` : '-'), '', null],
     ['mean frames per second', (f) => num(f.fps), '', null],
     ['time on the top layer', (f) => num(f.top_share_pct, ' %'), '', null],
     ['audio concealed', (f) => num(f.conceal_pct, ' %'), '≤ 3 %', (f) => f.conceal_pct !== null && f.conceal_pct <= 3],
