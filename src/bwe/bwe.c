@@ -10,11 +10,13 @@
 #define RECENT_SPAN_US 250000  /* "what arrived lately", cut to on overuse */
 #define RECENT_MIN_PACKETS 8
 #define OWD_WINDOW_US 5000000   /* the least one-way delay is kept over 5-10 s */
-#define QUEUE_SEVERE_US 100000      /* a standing queue this long ... */
+#define QUEUE_SEVERE_US 75000       /* a standing queue this long ... */
 #define QUEUE_GROWTH_US 50000       /* ... that grew this much ... */
 #define QUEUE_GROWTH_SPAN_US 250000 /* ... over this much of the arrivals */
 #define QUEUE_IMPLAUSIBLE_US 2000000 /* more is a receiver clock jump */
 #define QUEUED_US 25000 /* a packet that waited this long measures the bottleneck */
+#define RECUT_WINDOW_US 2000000
+#define RECUT_GROWTH_US 10000
 
 /* The one-way delay as an unsigned key that orders like the signed value
  * (for yh_minwin, which keeps unsigned minima and takes 0 for none). */
@@ -66,6 +68,19 @@ static int64_t unwrap_ref(const yh_bwe_t *b, int32_t ref)
     if (d >= REF_HALF)
         d -= 2 * REF_HALF;
     return b->ref_ticks + d;
+}
+
+/* Whether a further cut would answer a queue that no longer grows: after
+ * a cut, the delay trend keeps reading overuse for as long as its window
+ * (a second or more of frames) holds the rise, and each cut lowers the
+ * rate that the next is taken from, so one rise of the delay (a path 50 ms
+ * longer) cut 1.65 Mbps to 1 Mbps in two steps. A short queue (under
+ * 100 ms) that has not grown 10 ms since the last cut, within 2 s of it,
+ * gets no other; a long or still growing one does. */
+static int short_queue_stopped(const yh_bwe_t *b, int64_t now)
+{
+    return b->aimd.decreased && now - b->aimd.last_decrease_us < RECUT_WINDOW_US &&
+           b->queue_us < QUEUE_SEVERE_US && b->queue_us <= b->cut_queue_us + RECUT_GROWTH_US;
 }
 
 static void combine_loss(yh_bwe_t *b, unsigned lost, unsigned total, int64_t now)
@@ -171,6 +186,8 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
     yh_bwe_usage_t usage = b->trend.usage;
     if (queue_built(b))
         usage = YH_BWE_USAGE_OVER;
+    else if (usage == YH_BWE_USAGE_OVER && short_queue_stopped(b, now))
+        usage = YH_BWE_USAGE_UNDER; /* hold: neither cut nor grow */
     uint64_t before = b->aimd.bps;
     /* While a long queue stands the path delivers its capacity: a cut
      * takes what the queue delivered over the last quarter second when
@@ -185,8 +202,10 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
         if (recent && (!acked || recent < acked))
             acked = recent;
     }
-    if (yh_bwe_aimd_update(&b->aimd, usage, acked, now))
+    if (yh_bwe_aimd_update(&b->aimd, usage, acked, now)) {
+        b->cut_queue_us = b->queue_us;
         yh_bwe_probe_on_drop(&b->probe, before, b->aimd.bps, now);
+    }
     apply_probe(b, now);
     cap_loss(b);
     return 0;
@@ -239,6 +258,8 @@ void yh_bwe_get_stats(const yh_bwe_t *b, yh_bwe_stats_t *st)
     st->loss_bps = b->loss.bps;
     st->acked_bps = yh_bwe_acked_bps(&b->acked);
     st->link_bps = b->aimd.link_bps;
+    st->queue_us = b->queue_us;
+    st->loss_q8 = b->loss.last_fraction;
     st->usage = b->trend.usage;
     st->threshold_ms = b->trend.threshold_ms;
     st->trend = b->trend.trend;

@@ -45,6 +45,7 @@ typedef struct yh_bwe {
      * reported: the standing queue. */
     yh_minwin_t owd_min;
     int64_t queue_us, newest_arrival_us;
+    int64_t cut_queue_us; /* the queue when the rate was last cut */
     /* The queue at the newest arrival of each of the last feedbacks. */
     struct {
         int64_t arrival_us, queue_us;
@@ -59,6 +60,8 @@ typedef struct yh_bwe {
 /* A snapshot for statistics and /metrics. */
 typedef struct yh_bwe_stats {
     uint64_t estimate_bps, delay_bps, loss_bps, acked_bps, link_bps;
+    int64_t queue_us; /* the standing queue at the newest packet reported */
+    uint8_t loss_q8;  /* the last loss sample, of 256 */
     yh_bwe_usage_t usage;
     double threshold_ms, trend;
     int probing;

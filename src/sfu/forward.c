@@ -259,10 +259,12 @@ int yh_forward_smooth_tid(const yh_layer_t *L)
 /* The temporal layers the current layer may pass: the receiver's cap,
  * and the estimate's. While a switch down to a lower simulcast layer
  * waits for its keyframe, only the fewest that keep the picture moving go
- * on, which cuts the rate at once without a stall. */
+ * on, which cuts the rate at once without a stall; behind a hard
+ * bottleneck (reports.c) only the base. */
 static int tid_limit(const yh_sub_t *sub)
 {
-    int bwe = sub->cur > sub->bwe_layer    ? yh_forward_smooth_tid(&sub->track->layers[sub->cur])
+    int bwe = sub->cur > sub->bwe_layer    ? (sub->wait_base ? 0
+                                              : yh_forward_smooth_tid(&sub->track->layers[sub->cur]))
               : sub->cur == sub->bwe_layer ? sub->bwe_tid
                                            : YH_SFU_TID_ALL;
     return bwe < sub->max_tid ? bwe : sub->max_tid;

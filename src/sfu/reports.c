@@ -442,6 +442,18 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
  * tells) leaves the picture as it was. Returns 1 when it held. */
 #define MILD_PCT 70
 #define MILD_ROUNDS 4
+#define MILD_QUEUE_MAX_US 100000
+#define MILD_LOSS_MAX_PCT 10
+
+/* Not mild whatever the numbers say: a long queue or heavy loss is a
+ * bottleneck that has only begun to show (the first cut after a cap takes
+ * a rate from before it). */
+static int hard_bottleneck(const yh_sub_t *sub)
+{
+    yh_bwe_stats_t bs;
+    yh_bwe_get_stats(sub->tp->bwe, &bs);
+    return bs.queue_us >= MILD_QUEUE_MAX_US || bs.loss_q8 * 100u > MILD_LOSS_MAX_PCT * 256u;
+}
 
 static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
 {
@@ -453,7 +465,7 @@ static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
     }
     const yh_layer_t *L = &tr->layers[sub->bwe_layer];
     int t = yh_forward_smooth_tid(L);
-    if (!L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT || L->tid_bps[t] > est ||
+    if (hard_bottleneck(sub) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT || L->tid_bps[t] > est ||
         sub->mild_rounds++ >= MILD_ROUNDS) {
         sub->mild_rounds = 0;
         return 0;
@@ -493,6 +505,9 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
      * layer goes on meanwhile. */
     sub->drop_now =
         sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
+    /* Behind a hard bottleneck only the base layer waits for the lower
+     * layer's keyframe: every byte more delays that keyframe. */
+    sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub);
     sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
     if (layer != sub->bwe_layer)
         yh_forward_set_limits(sub, sub->max_layer, layer);

@@ -128,6 +128,7 @@ struct yh_sub {
     int bwe_layer;     /* the downlink estimate's limit; -1 pauses the video */
     int up_rounds;     /* allocations in a row that allowed a higher layer */
     int mild_rounds;   /* allocations in a row that held a mild switch down */
+    int wait_base;     /* a switch down waits for its keyframe with TID 0 only */
     int up_hold;       /* rounds an upswitch waits for; grows when it flaps */
     uint64_t up_us, down_us; /* last estimate-driven switch up, down */
     uint64_t paused_us; /* when the estimate paused the video */
