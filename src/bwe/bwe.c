@@ -75,7 +75,7 @@ static int64_t unwrap_ref(const yh_bwe_t *b, int32_t ref)
  * (a second or more of frames) holds the rise, and each cut lowers the
  * rate that the next is taken from, so one rise of the delay (a path 50 ms
  * longer) cut 1.65 Mbps to 1 Mbps in two steps. A short queue (under
- * 100 ms) that has not grown 10 ms since the last cut, within 2 s of it,
+ * 75 ms) that has not grown 10 ms since the last cut, within 2 s of it,
  * gets no other; a long or still growing one does. */
 static int short_queue_stopped(const yh_bwe_t *b, int64_t now)
 {
@@ -95,7 +95,7 @@ static void combine_loss(yh_bwe_t *b, unsigned lost, unsigned total, int64_t now
     b->fb_lost = b->fb_total = 0;
 }
 
-/* Whether a queue of 100 ms or more has built within the last quarter
+/* Whether a queue of 75 ms or more has built within the last quarter
  * second of arrivals: a link suddenly far slower than what is sent. The
  * delay trend sees that too, but only after many send groups, and when
  * each group is a frame (no pacing) that takes half a second or more,

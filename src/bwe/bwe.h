@@ -12,7 +12,7 @@
  *   clamp(min(delay-based, loss-based), min_bps, max_bps).
  *
  * Sans-I/O: times are the caller's microsecond clock, nothing allocates,
- * and the whole state is one embeddable struct of about 17 KiB.
+ * and the whole state is one embeddable struct of about 19 KiB.
  */
 #ifndef YH_BWE_BWE_H
 #define YH_BWE_BWE_H

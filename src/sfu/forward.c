@@ -50,7 +50,9 @@ static uint64_t layer_silence_us(const yh_layer_t *L)
 {
     unsigned fps10 = L->n_tids ? L->tid_fps10[L->n_tids - 1] : 0;
     uint64_t us = fps10 ? 3u * 10000000u / fps10 : LAYER_ACTIVE_US;
-    return us < LAYER_ACTIVE_MIN_US ? LAYER_ACTIVE_MIN_US : us > LAYER_ACTIVE_US ? LAYER_ACTIVE_US : us;
+    if (us < LAYER_ACTIVE_MIN_US)
+        return LAYER_ACTIVE_MIN_US;
+    return us > LAYER_ACTIVE_US ? LAYER_ACTIVE_US : us;
 }
 
 static int pick_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_track_t *tr)
@@ -263,10 +265,11 @@ int yh_forward_smooth_tid(const yh_layer_t *L)
  * bottleneck (reports.c) only the base. */
 static int tid_limit(const yh_sub_t *sub)
 {
-    int bwe = sub->cur > sub->bwe_layer    ? (sub->wait_base ? 0
-                                              : yh_forward_smooth_tid(&sub->track->layers[sub->cur]))
-              : sub->cur == sub->bwe_layer ? sub->bwe_tid
-                                           : YH_SFU_TID_ALL;
+    int bwe = YH_SFU_TID_ALL;
+    if (sub->cur == sub->bwe_layer)
+        bwe = sub->bwe_tid;
+    else if (sub->cur > sub->bwe_layer) /* waiting for the lower layer's keyframe */
+        bwe = sub->wait_base ? 0 : yh_forward_smooth_tid(&sub->track->layers[sub->cur]);
     return bwe < sub->max_tid ? bwe : sub->max_tid;
 }
 

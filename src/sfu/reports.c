@@ -465,7 +465,8 @@ static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
     }
     const yh_layer_t *L = &tr->layers[sub->bwe_layer];
     int t = yh_forward_smooth_tid(L);
-    if (hard_bottleneck(sub) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT || L->tid_bps[t] > est ||
+    if (hard_bottleneck(sub) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT ||
+        L->tid_bps[t] > est ||
         sub->mild_rounds++ >= MILD_ROUNDS) {
         sub->mild_rounds = 0;
         return 0;
