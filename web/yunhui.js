@@ -48,6 +48,7 @@
 
 import { listDevices, openDeviceTrack, openLocalMedia } from './devices.js';
 import { watchIceRestart } from './icerestart.js';
+import { refreshRemoteInfo, syncRemoteTracks } from './remotetracks.js';
 import { startScreenShare, stopScreenShare } from './screenshare.js';
 import { inboundStats, outboundStats } from './stats.js';
 import { Subscriptions } from './subscriptions.js';
@@ -193,7 +194,7 @@ export class YunhuiClient extends Emitter {
       this.emit('role-changed', { role: this.self.role, previous: previousRole });
     }
     // Tracks whose TRACK object came after the subscriber offer.
-    this._refreshRemoteInfo();
+    refreshRemoteInfo(this);
   }
 
   /** Stores a participant and keeps the raise order of hands. */
@@ -364,7 +365,7 @@ export class YunhuiClient extends Emitter {
       return;
     }
     this.tracks.set(track.id, track);
-    this._refreshRemoteInfo();
+    refreshRemoteInfo(this);
     this.emit(type, track);
   }
 
@@ -681,7 +682,7 @@ export class YunhuiClient extends Emitter {
     pc.onconnectionstatechange = () => this._emitMediaState();
     watchIceRestart(pc, () => this.restartIce('subscriber'));
     // Remote tracks are reconciled from the offer's mid->track list after
-    // each negotiation (_syncRemoteTracks), which also covers an m-line
+    // each negotiation (remotetracks.js), which also covers an m-line
     // reused for another track, where no 'track' event fires.
     pc.ontrack = () => {};
     this._emitMediaState();
@@ -698,58 +699,7 @@ export class YunhuiClient extends Emitter {
     const map = new Map();
     for (const t of msg.tracks ?? []) if (t && t.mid != null && t.track) map.set(String(t.mid), t.track);
     this.subMidToTrack = map;
-    this._syncRemoteTracks();
-  }
-
-  _syncRemoteTracks() {
-    const pc = this.subPc;
-    if (!pc) return;
-    const byMid = new Map();
-    for (const tr of pc.getTransceivers()) if (tr.mid != null && !tr.stopped) byMid.set(tr.mid, tr);
-    const wanted = new Map(); // trackId -> transceiver
-    for (const [mid, trackId] of this.subMidToTrack) {
-      const tr = byMid.get(mid);
-      if (tr) wanted.set(trackId, tr);
-    }
-    for (const [trackId, r] of [...this.remote]) {
-      const tr = wanted.get(trackId);
-      if (!tr || tr.receiver.track !== r.track) {
-        this.remote.delete(trackId);
-        this.emit('remote-track-ended', { trackId, participantId: r.participantId, kind: r.kind, source: r.source });
-      }
-    }
-    for (const [trackId, tr] of wanted) {
-      if (this.remote.has(trackId)) continue;
-      const track = tr.receiver.track;
-      const info = this.tracks.get(trackId) ?? null;
-      const r = {
-        trackId,
-        mid: tr.mid,
-        participantId: info?.participant ?? null,
-        kind: info?.kind ?? track.kind,
-        source: info?.source ?? (track.kind === 'audio' ? 'microphone' : 'camera'),
-        track,
-        stream: new MediaStream([track]),
-        info,
-      };
-      this.remote.set(trackId, r);
-      if (r.participantId) this.emit('remote-track', r);
-    }
-  }
-
-  /** Emits tracks held back because their TRACK object arrived late. */
-  _refreshRemoteInfo() {
-    for (const r of this.remote.values()) {
-      const info = this.tracks.get(r.trackId);
-      if (!info) continue;
-      r.info = info;
-      if (!r.participantId && info.participant) {
-        r.participantId = info.participant;
-        r.kind = info.kind;
-        r.source = info.source ?? r.source;
-        this.emit('remote-track', r);
-      }
-    }
+    syncRemoteTracks(this);
   }
 
   // ---- stats -------------------------------------------------------------

@@ -195,10 +195,6 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
         yh_forward(w, tr->subs.items[i], layer, buf, h, &pi);
 }
 
-/* RFC 4588 section 4: an RTX packet carries the original sequence number
- * in its first two payload bytes. Only packets this server asked for are
- * unwrapped and forwarded; the rest (bandwidth probes that repeat packets
- * already received, padding) only counted for TWCC. */
 /* A sample is longer than the round trip when a request or its answer was
  * lost and a retry was answered, and shorter when the publisher happened
  * to repeat the packet unasked (Chromium probes with copies of recent
@@ -217,6 +213,10 @@ static void add_rtt_up(yh_track_t *tr, uint64_t us)
     tr->rtt_up_us = sorted[n / 2];
 }
 
+/* RFC 4588 section 4: an RTX packet carries the original sequence number
+ * in its first two payload bytes. Only packets this server asked for are
+ * unwrapped and forwarded; the rest (bandwidth probes that repeat packets
+ * already received, padding) only counted for TWCC. */
 static void on_rtx(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, const uint8_t *buf,
                    const yh_rtp_hdr_t *h)
 {

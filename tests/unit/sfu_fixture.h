@@ -222,15 +222,25 @@ static __attribute__((unused)) int recv_rtp(client_t *b, yh_rtp_hdr_t *h, int ms
     return 0;
 }
 
-/* Waits for an RTCP packet of type `pt` (feedback format `fmt`) at `a`. */
-static __attribute__((unused)) int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
+/* Waits for the next SRTCP packet at `a` that authenticates: 1 with it
+ * unprotected in a->last (*len bytes), or 0 when none came. */
+static __attribute__((unused)) int recv_srtcp(client_t *a, int ms, size_t *len)
 {
     while (client_recv(a, ms)) {
         if (a->last[0] < 128 || a->last[1] < 192 || a->last[1] > 223)
             continue;
-        size_t len = a->last_len;
-        if (yh_srtp_unprotect_rtcp(a->srtp, a->last, &len) < 0)
-            continue;
+        *len = a->last_len;
+        if (yh_srtp_unprotect_rtcp(a->srtp, a->last, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Waits for an RTCP packet of type `pt` (feedback format `fmt`) at `a`. */
+static __attribute__((unused)) int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
+{
+    size_t len;
+    while (recv_srtcp(a, ms, &len)) {
         yh_rtcp_iter_t it;
         yh_rtcp_pkt_t p;
         yh_rtcp_iter_init(&it, a->last, len);

@@ -11,12 +11,8 @@
  * fraction lost, or -1. */
 static int recv_rr_lost(client_t *a, uint32_t ssrc, int ms)
 {
-    while (client_recv(a, ms)) {
-        if (a->last[0] < 128 || a->last[1] < 192 || a->last[1] > 223)
-            continue;
-        size_t len = a->last_len;
-        if (yh_srtp_unprotect_rtcp(a->srtp, a->last, &len) < 0)
-            continue;
+    size_t len;
+    while (recv_srtcp(a, ms, &len)) {
         yh_rtcp_iter_t it;
         yh_rtcp_pkt_t p;
         yh_rtcp_rr_t rr;
