@@ -8,13 +8,13 @@
 #define REF_HALF (1 << 23)     /* the field is 24 bits */
 #define LOSS_SAMPLE_PACKETS 20 /* TWCC loss is judged over at least this many */
 #define RECENT_SPAN_US 250000  /* "what arrived lately", cut to on overuse */
-#define RECENT_MIN_PACKETS 8
+#define RECENT_MIN_PACKETS 4
 #define OWD_WINDOW_US 5000000   /* the least one-way delay is kept over 5-10 s */
 #define QUEUE_SEVERE_US 75000       /* a standing queue this long ... */
 #define QUEUE_GROWTH_US 50000       /* ... that grew this much ... */
 #define QUEUE_GROWTH_SPAN_US 250000 /* ... over this much of the arrivals */
 #define QUEUE_IMPLAUSIBLE_US 2000000 /* more is a receiver clock jump */
-#define QUEUED_US 25000 /* a packet that waited this long measures the bottleneck */
+#define QUEUED_US 10000              /* a packet that waited this long measures the bottleneck */
 #define RECUT_WINDOW_US 2000000
 #define RECUT_GROWTH_US 10000
 
@@ -173,7 +173,7 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
         yh_minwin_add(&b->owd_min, owd_key(owd), now_us, OWD_WINDOW_US);
         b->queue_us = owd - owd_value(yh_minwin_get(&b->owd_min));
         b->newest_arrival_us = arrival;
-        yh_bwe_acked_add(&b->acked, arrival, e->size, b->queue_us >= QUEUED_US);
+        yh_bwe_acked_add(&b->acked, arrival, e->size, b->queue_us);
         yh_bwe_trendline_add(&b->trend, e->send_us, arrival);
         yh_bwe_probe_on_feedback(&b->probe, p->seq, e->size, arrival);
     }
@@ -189,19 +189,23 @@ int yh_bwe_on_feedback(yh_bwe_t *b, const yh_rtcp_twcc_t *tw, const yh_rtcp_twcc
     else if (usage == YH_BWE_USAGE_OVER && short_queue_stopped(b, now))
         usage = YH_BWE_USAGE_UNDER; /* hold: neither cut nor grow */
     uint64_t before = b->aimd.bps;
-    /* While a long queue stands the path delivers its capacity: a cut
-     * takes what the queue delivered over the last quarter second when
-     * that is less than the smoothed rate, which lags a new bottleneck by
-     * half a second. Not for a shorter queue: a path that only became
-     * longer looks the same, and the media's own holes (a publisher's
-     * uplink stalling) would pass for a slow link. */
+    /* While a queue stands the path delivers its capacity: a cut takes
+     * what the queue delivered over the last quarter second when that is
+     * less than the smoothed rate, which lags a new bottleneck by half a
+     * second. Behind a long queue (75 ms), or one that grew by a quarter
+     * of the time those packets took to arrive (they came at most 3/4 as
+     * fast as they were sent). Not behind a short queue that stands
+     * still: a path that only became longer looks the same, and the
+     * media's own holes (a publisher's uplink stalling) would pass for a
+     * slow link. */
     uint64_t acked = yh_bwe_acked_bps(&b->acked);
-    if (usage == YH_BWE_USAGE_OVER && b->queue_us >= QUEUE_SEVERE_US &&
-        b->queue_us < QUEUE_IMPLAUSIBLE_US) {
-        uint64_t recent = yh_bwe_acked_recent_bps(&b->acked, RECENT_SPAN_US, RECENT_MIN_PACKETS);
-        if (recent && (!acked || recent < acked))
-            acked = recent;
-    }
+    yh_bwe_recent_t r;
+    if (usage == YH_BWE_USAGE_OVER && b->queue_us >= QUEUED_US &&
+        b->queue_us < QUEUE_IMPLAUSIBLE_US &&
+        yh_bwe_acked_recent(&b->acked, RECENT_SPAN_US, RECENT_MIN_PACKETS, QUEUED_US, &r) == 0 &&
+        (b->queue_us >= QUEUE_SEVERE_US || r.growth_us * 4 >= r.span_us) &&
+        (!acked || r.bps < acked))
+        acked = r.bps;
     if (yh_bwe_aimd_update(&b->aimd, usage, acked, now)) {
         b->cut_queue_us = b->queue_us;
         yh_bwe_probe_on_drop(&b->probe, before, b->aimd.bps, now);
