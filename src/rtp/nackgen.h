@@ -12,7 +12,7 @@
 
 #define YH_NACKGEN_MAX 256         /* missing packets tracked */
 #define YH_NACKGEN_MAX_JUMP 1000   /* a larger gap is a restart, not loss */
-#define YH_NACKGEN_MAX_TRIES 10
+#define YH_NACKGEN_MAX_TRIES 25 /* a second of retries every 40 ms */
 #define YH_NACKGEN_MAX_AGE_US 1000000u
 
 typedef struct yh_nackgen_item {

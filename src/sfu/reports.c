@@ -29,11 +29,21 @@ static void send_twcc(yh_worker_t *w, yh_tp_t *tp)
     }
 }
 
-/* Uplink loss: ask the publisher for what is missing (RFC 4585 6.2.1). */
-void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L)
+/* Uplink loss: ask the publisher for what is missing (RFC 4585 6.2.1). A
+ * video packet given up on (a second of retries) never reaches the
+ * subscribers, whose decoders then wait for it until they ask for a
+ * keyframe themselves (Chromium after 3 s): one is asked for at once. */
+void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer)
 {
+    yh_layer_t *L = &tr->layers[layer];
     uint16_t lost[64];
+    uint32_t given_up = L->nack->given_up;
     size_t n = yh_nackgen_collect(L->nack, w->now_us, YH_SFU_NACK_RETRY_US, lost, 64);
+    if (L->nack->given_up != given_up && tr->p.kind == YH_SFU_VIDEO) {
+        YH_LOGD("repair", "track %u layer %d: uplink packet given up, keyframe asked for",
+                tr->p.id, layer);
+        yh_router_request_keyframe(w, tr, layer);
+    }
     if (!n || !L->ssrc)
         return;
     uint8_t pkt[512];
@@ -163,7 +173,7 @@ static void tick_transport(yh_worker_t *w, yh_tp_t *tp, int twcc_due, int report
             if (tr->layers[l].pli_pending)
                 yh_router_request_keyframe(w, tr, l);
             if (tr->layers[l].nack)
-                yh_router_send_nack(w, tp, &tr->layers[l]);
+                yh_router_send_nack(w, tp, tr, l);
         }
     }
     if (twcc_due && tp->rec)

@@ -272,7 +272,7 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
         tr->up_pkts++;
         if (g->n > missing) { /* a gap: ask at once, not at the next tick */
             tr->up_missing += (uint32_t)(g->n - missing);
-            yh_router_send_nack(w, tp, &tr->layers[layer]);
+            yh_router_send_nack(w, tp, tr, layer);
         }
     }
     on_media(w, tp, tr, layer, buf, len, &h);

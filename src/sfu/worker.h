@@ -227,7 +227,7 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
 /* Uplink loss: NACKs the layer's missing packets that are due (RFC 4585
  * 6.2.1); called on every tick and at once when a gap appears. */
-void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_layer_t *L);
+void yh_router_send_nack(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer);
 
 /* sfu.c: the state the router needs to change. */
 void yh_worker_clock(yh_worker_t *w);

@@ -42,7 +42,7 @@ static void test_wrap_and_limits(void **state)
     assert_int_equal(out[0], 65535);
     assert_int_equal(out[1], 0);
     /* Given up after the try limit. */
-    for (int i = 0; i < 20; i++)
+    for (int i = 0; i <= YH_NACKGEN_MAX_TRIES; i++)
         yh_nackgen_collect(&g, 2000 + (uint64_t)i * 10, 1, out, 16);
     assert_int_equal(g.n, 0);
     /* And after the age limit. */

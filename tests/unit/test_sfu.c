@@ -178,6 +178,16 @@ static void test_forwarding(void **state)
     assert_int_equal(h.payload_len, 100);
     assert_int_equal(b.last[h.payload_off + 2], (uint8_t)(113 + 2));
     assert_false(recv_rtp(&b, &h, 200));
+    /* A packet the publisher never resends is given up after a second of
+     * NACKs, and a keyframe is asked for at once: the subscribers'
+     * decoders would wait for that packet until they asked themselves. */
+    while (recv_rtcp(&a, YH_RTCP_PSFB, 1, 300))
+        ; /* requests still due from the unmute */
+    publish(&a, 115, 55000, 0);
+    publish(&a, 117, 61000, 0); /* 116 lost for good */
+    uint64_t gap_us = yh_now_us();
+    assert_true(recv_rtcp(&a, YH_RTCP_PSFB, 1, 2500));
+    assert_true(yh_now_us() - gap_us >= 900000);
 
     /* Simulcast: layers are bound by RID; the subscriber gets the highest
      * arriving, switches down only at a keyframe of the lower layer, with
