@@ -458,11 +458,16 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
 /* Not mild whatever the numbers say: a long queue or heavy loss is a
  * bottleneck that has only begun to show (the first cut after a cap takes
  * a rate from before it). */
-static int hard_bottleneck(const yh_sub_t *sub)
+static int hard_bottleneck_tp(const yh_tp_t *tp)
 {
     yh_bwe_stats_t bs;
-    yh_bwe_get_stats(sub->tp->bwe, &bs);
+    yh_bwe_get_stats(tp->bwe, &bs);
     return bs.queue_us >= MILD_QUEUE_MAX_US || bs.loss_q8 * 100u > MILD_LOSS_MAX_PCT * 256u;
+}
+
+static int hard_bottleneck(const yh_sub_t *sub)
+{
+    return hard_bottleneck_tp(sub->tp);
 }
 
 static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
@@ -609,9 +614,16 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
      * 20 % to spare. A higher simulcast layer starts with a keyframe,
      * several frames' worth in one burst: on a link that only just fits
      * the layer it overflows the bottleneck's queue, the estimate falls
-     * and the switch is undone a second later. */
+     * and the switch is undone a second later. Behind a hard bottleneck
+     * (a long queue, heavy loss) going down needs the 20 % too: the
+     * estimate has only begun to fall (the first cuts take rates from
+     * before the bottleneck), a layer that only just fits leaves the
+     * queue standing, and each layer tried on the way down costs a
+     * keyframe to wait for. */
     memcpy(up, a, n * sizeof a[0]);
-    if (yh_bwe_allocate(est, a, n, &used) < 0 || yh_bwe_allocate(est * 5 / 6, up, n, &used) < 0)
+    uint64_t down_est = hard_bottleneck_tp(tp) ? est * 5 / 6 : est;
+    if (yh_bwe_allocate(down_est, a, n, &used) < 0 ||
+        yh_bwe_allocate(est * 5 / 6, up, n, &used) < 0)
         return;
     trace_allocation(tp, a, subs, st, n);
     for (size_t i = 0; i < n; i++) {
