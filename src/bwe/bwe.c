@@ -57,6 +57,27 @@ void yh_bwe_on_sent(yh_bwe_t *b, uint16_t twcc_seq, size_t size, uint64_t now_us
     yh_bwe_probe_on_sent(&b->probe, twcc_seq, sz, (int64_t)now_us, is_probe);
 }
 
+void yh_bwe_tag_sent(yh_bwe_t *b, uint16_t twcc_seq, uint8_t tag, uint16_t value)
+{
+    yh_bwe_sent_t *e = yh_bwe_sendhist_find(&b->hist, twcc_seq);
+    if (!e)
+        return;
+    e->tag = tag;
+    e->tag_value = value;
+}
+
+int yh_bwe_sent_tag(yh_bwe_t *b, uint16_t twcc_seq, uint8_t *tag, uint16_t *value,
+                    uint64_t *send_us)
+{
+    const yh_bwe_sent_t *e = yh_bwe_sendhist_find(&b->hist, twcc_seq);
+    if (!e || !e->tag)
+        return -1;
+    *tag = e->tag;
+    *value = e->tag_value;
+    *send_us = (uint64_t)e->send_us;
+    return 0;
+}
+
 /* The feedback's reference time in 64 ms ticks on an unwrapped line: the
  * 24-bit field wraps (and the parser reads it signed), so consecutive
  * values are taken as the nearest step. */

@@ -73,6 +73,14 @@ void yh_bwe_init(yh_bwe_t *b, uint64_t start_bps, uint64_t min_bps, uint64_t max
  * transport-wide sequence number and its size on the wire. `is_probe`
  * marks packets sent to answer yh_bwe_probe_wanted. */
 void yh_bwe_on_sent(yh_bwe_t *b, uint16_t twcc_seq, size_t size, uint64_t now_us, int is_probe);
+/* Marks the packet just recorded under `twcc_seq` with the caller's `tag`
+ * (not 0) and `value`, for yh_bwe_sent_tag: which stream and packet it
+ * was, so feedback that reports it lost can be acted on. */
+void yh_bwe_tag_sent(yh_bwe_t *b, uint16_t twcc_seq, uint8_t tag, uint16_t value);
+/* The mark and send time of packet `twcc_seq`: 0, or -1 when it carries
+ * none or is no longer remembered. */
+int yh_bwe_sent_tag(yh_bwe_t *b, uint16_t twcc_seq, uint8_t *tag, uint16_t *value,
+                    uint64_t *send_us);
 /* One parsed TWCC feedback: `tw` and pkts[0 .. n-1] as filled by
  * yh_rtcp_parse_twcc (n is capped at tw->n). Borrowed. Duplicate,
  * reordered and empty feedback is harmless. Returns 0 or YH_EINVAL. */

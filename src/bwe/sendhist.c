@@ -20,6 +20,8 @@ void yh_bwe_sendhist_add(yh_bwe_sendhist_t *h, uint16_t seq, size_t size, int64_
     e->seq = seq;
     e->size = size > UINT16_MAX ? UINT16_MAX : (uint16_t)size;
     e->flags = (uint8_t)(YH_BWE_SENT_VALID | (is_probe ? YH_BWE_SENT_PROBE : 0));
+    e->tag = 0;
+    e->tag_value = 0;
 }
 
 yh_bwe_sent_t *yh_bwe_sendhist_find(yh_bwe_sendhist_t *h, uint16_t seq)

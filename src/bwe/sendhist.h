@@ -26,6 +26,8 @@ typedef struct yh_bwe_sent {
     uint16_t seq;
     uint16_t size; /* bytes on the wire, saturated at 65535 */
     uint8_t flags;
+    uint8_t tag;        /* the sender's mark for what this was (0: none) */
+    uint16_t tag_value; /* and a number that goes with it */
 } yh_bwe_sent_t;
 
 typedef struct yh_bwe_sendhist {

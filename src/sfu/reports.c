@@ -251,9 +251,11 @@ static void trace_repair(const yh_worker_t *w)
         }
         for (size_t s = 0; s < tp->subs.n; s++) {
             const yh_sub_t *sub = tp->subs.items[s];
-            if (sub->nacked)
-                YH_LOGD("repair", "sub %u down: NACKed %u, not resent %u; rtt %llu ms",
-                        sub->p.id, sub->nacked, sub->nack_missed,
+            if (sub->nacked || sub->fb_resent)
+                YH_LOGD("repair",
+                        "sub %u down: NACKed %u, not resent %u; resent unasked after feedback "
+                        "%u; rtt %llu ms",
+                        sub->p.id, sub->nacked, sub->nack_missed, sub->fb_resent,
                         (unsigned long long)(tp->rtt_us / 1000));
         }
     }

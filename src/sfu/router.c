@@ -335,6 +335,9 @@ static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
         return;
     if (yh_bwe_on_feedback(tp->bwe, &tw, w->twcc_scratch, tw.n, w->now_us) == 0)
         tp->bwe_fed = 1;
+    for (size_t i = 0; i < tw.n; i++)
+        if (!w->twcc_scratch[i].received)
+            yh_forward_on_lost(w, tp, w->twcc_scratch[i].seq);
 }
 
 /* A subscriber's receiver report: the worst loss among its streams for the

@@ -365,6 +365,21 @@ static void track_mute(yh_worker_t *w, uint32_t id, int muted)
             yh_router_request_keyframe(w, tr, l);
 }
 
+/* The smallest mark (1-255) no other subscription of `tp` carries, 0 when
+ * all are taken: its packets then go without one. */
+static uint8_t free_tag(const yh_tp_t *tp)
+{
+    uint8_t used[32] = {0};
+    for (size_t i = 0; i < tp->subs.n; i++) {
+        uint8_t t = ((const yh_sub_t *)tp->subs.items[i])->tag;
+        used[t / 8] |= (uint8_t)(1u << (t % 8));
+    }
+    for (unsigned t = 1; t < 256; t++)
+        if (!(used[t / 8] & (1u << (t % 8))))
+            return (uint8_t)t;
+    return 0;
+}
+
 static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
 {
     yh_tp_t *tp = yh_map_get(&w->tps, p->transport);
@@ -386,6 +401,7 @@ static void sub_add(yh_worker_t *w, const yh_sfu_sub_params_t *p)
     sub->max_tid = sub->bwe_tid = sub->tid_cur = YH_SFU_TID_ALL;
     yh_numskip_init(&sub->pid, 0x7fff);
     yh_map_put(&w->subs, p->id, sub);
+    sub->tag = free_tag(tp);
     yh_vec_push(&tp->subs, sub);
     yh_vec_push(&tr->subs, sub);
 }

@@ -40,6 +40,7 @@
 #define YH_SFU_BWE_MAX_BPS 30000000u
 
 #define YH_SUB_FRAMES 4
+#define YH_SUB_RESENT 32
 
 /* What the router learned of one media packet, for every subscription. */
 typedef struct yh_pkt_info {
@@ -145,6 +146,14 @@ struct yh_sub {
     uint64_t lossy_us;   /* video: when loss was last seen on its path */
     uint32_t nacked;     /* packets the subscriber NACKed */
     uint32_t nack_missed; /* ... that could not be resent (not kept, too old) */
+    uint32_t fb_resent;  /* packets resent because feedback reported them lost */
+    uint8_t tag;         /* marks its packets in the transport's send history */
+    /* The last resends, by sequence number modulo YH_SUB_RESENT: a packet
+     * feedback reports lost is not resent again when one left since. */
+    struct {
+        uint16_t seq;
+        uint64_t us;
+    } resent[YH_SUB_RESENT];
     uint32_t loss_packets, loss_nacked; /* both counters at the last look */
     unsigned playout_ms; /* video: the receiver's playout floor, 0 for none */
     uint32_t packets;
@@ -213,6 +222,9 @@ void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
                 const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi);
 void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size_t n);
+/* Transport-wide feedback reported packet `twcc_seq` lost on the way to
+ * transport `tp`: a video packet is resent unless it has been since. */
+void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq);
 /* Sends `n` padding-only packets on the subscription's stream (numbers
  * reserved from its rewriter) as a bandwidth probe. Returns how many. */
 unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n);

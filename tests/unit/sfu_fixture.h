@@ -259,6 +259,66 @@ static __attribute__((unused)) void send_rtcp(client_t *c, uint8_t *pkt, size_t 
     cl_send(c, buf, len);
 }
 
+/* A subscriber's transport-wide feedback, as a browser sends it
+ * (draft-holmer-rmcat-transport-wide-cc-extensions-01): the arrivals of
+ * packets from `base` on (-1: lost), sent every 100 ms or when half full. */
+#define FB_MAX 256
+typedef struct fb {
+    int started;
+    uint16_t base;
+    size_t n;
+    int64_t arr[FB_MAX];
+    uint8_t count;
+    uint64_t next_us;
+} fb_t;
+
+/* Notes transport-wide sequence number `tseq` as arrived at `at` (-1:
+ * lost) for the next feedback. */
+static __attribute__((unused)) void fb_note(fb_t *f, uint16_t tseq, int64_t at)
+{
+    if (!f->started) {
+        f->started = 1;
+        f->base = tseq;
+    }
+    size_t i = (uint16_t)(tseq - f->base);
+    if (i >= FB_MAX)
+        return; /* late, already reported as lost */
+    for (; f->n <= i; f->n++)
+        f->arr[f->n] = -1;
+    f->arr[i] = at;
+}
+
+/* Sends the feedback from subscriber `b` about its stream `media_ssrc`
+ * when it is due. */
+static __attribute__((unused)) void fb_tick(fb_t *f, client_t *b, uint32_t media_ssrc,
+                                            uint64_t now)
+{
+    if (now < f->next_us && f->n < FB_MAX / 2)
+        return;
+    f->next_us = now + 100000;
+    if (!f->n)
+        return;
+    uint8_t pkt[1500];
+    int n = yh_rtcp_build_twcc(pkt, sizeof pkt, 5555, media_ssrc, f->base, f->arr, f->n,
+                               f->count++);
+    assert_true(n > 0);
+    send_rtcp(b, pkt, (size_t)n);
+    f->base = (uint16_t)(f->base + f->n);
+    f->n = 0;
+}
+
+/* One turn of a test's own event loop: the worker's loop once, then up
+ * to `ms` for either client to have a datagram. Returns which do: 1 for
+ * `a`, 2 for `b`, or both. */
+static __attribute__((unused)) int pair_poll(client_t *a, client_t *b, int ms)
+{
+    uv_run(&loop, UV_RUN_NOWAIT);
+    struct pollfd p[2] = {{.fd = a->fd, .events = POLLIN}, {.fd = b->fd, .events = POLLIN}};
+    if (poll(p, 2, ms) <= 0)
+        return 0;
+    return (p[0].revents & POLLIN ? 1 : 0) | (p[1].revents & POLLIN ? 2 : 0);
+}
+
 /* Publisher `a` on transport t->transport, subscriber `b` on s->transport
  * (with the playout-delay extension under id `playout_delay`, 0: none),
  * the track and the subscription added, both connected. */

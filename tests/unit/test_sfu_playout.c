@@ -19,7 +19,6 @@
 #define SUB_SSRC 9222
 #define SUB_RTX 9223
 #define SEQ0 1000
-#define FB_MAX 256
 
 typedef struct run {
     client_t a, b;
@@ -39,13 +38,8 @@ typedef struct run {
     } pending[64];
     size_t n_pending;
     uint16_t seq, rtx_seq;
-    uint64_t next_pkt_us, next_sr_us, next_fb_us;
-    /* Transport-wide feedback: arrivals from fb_base on, -1 when lost. */
-    int fb_started;
-    uint16_t fb_base;
-    size_t fb_n;
-    int64_t arr[FB_MAX];
-    uint8_t fb_count;
+    uint64_t next_pkt_us, next_sr_us;
+    fb_t fb;
     unsigned media, resent, rrs, lost_n;
     /* The subscriber asks again for each lost packet this long after the
      * first NACK (0: never), as when the first answer was lost too. */
@@ -56,6 +50,8 @@ typedef struct run {
     } renacks[64];
     size_t n_renacks;
     int min_ms; /* the extension's minimum on the last video packet, -1: none yet */
+    int64_t queue_us; /* the subscriber's feedback reports arrivals this much later */
+    int no_nack;      /* the subscriber never NACKs (its NACKs are all lost) */
 } run_t;
 
 /* Media packet `seq` again, on the publisher's RTX stream. */
@@ -170,9 +166,10 @@ static void on_subscriber(run_t *r)
     } else if (h.ssrc == SUB_RTX && h.payload_len > 2) {
         r->resent++;
     }
-    if (lost) {
-        send_nack(r, h.seq);
+    if (lost)
         r->lost_n++;
+    if (lost && !r->no_nack) {
+        send_nack(r, h.seq);
         if (r->renack_us && r->n_renacks < sizeof r->renacks / sizeof r->renacks[0]) {
             r->renacks[r->n_renacks].seq = h.seq;
             r->renacks[r->n_renacks++].due_us = yh_now_us() + r->renack_us;
@@ -180,16 +177,7 @@ static void on_subscriber(run_t *r)
     }
     assert_int_equal(yh_rtp_ext_find(r->b.last, &h, TWCC_ID, &d, &dl), 0);
     assert_int_equal(yh_rtp_ext_twcc_seq(d, dl, &tseq), 0);
-    if (!r->fb_started) {
-        r->fb_started = 1;
-        r->fb_base = tseq;
-    }
-    size_t i = (uint16_t)(tseq - r->fb_base);
-    if (i >= FB_MAX)
-        return; /* late, already reported as lost */
-    for (; r->fb_n <= i; r->fb_n++)
-        r->arr[r->fb_n] = -1;
-    r->arr[i] = lost ? -1 : (int64_t)yh_now_us();
+    fb_note(&r->fb, tseq, lost ? -1 : (int64_t)yh_now_us() + r->queue_us);
 }
 
 /* The publisher's stream and its sender reports. */
@@ -224,18 +212,7 @@ static void feedback_tick(run_t *r, uint64_t now)
             r->renacks[i].due_us = 0;
             send_nack(r, r->renacks[i].seq);
         }
-    if (now < r->next_fb_us && r->fb_n < FB_MAX / 2)
-        return;
-    r->next_fb_us = now + 100000;
-    if (!r->fb_n)
-        return;
-    uint8_t pkt[1500];
-    int n = yh_rtcp_build_twcc(pkt, sizeof pkt, 5555, SUB_SSRC, r->fb_base, r->arr, r->fb_n,
-                               r->fb_count++);
-    assert_true(n > 0);
-    send_rtcp(&r->b, pkt, (size_t)n);
-    r->fb_base = (uint16_t)(r->fb_base + r->fb_n);
-    r->fb_n = 0;
+    fb_tick(&r->fb, &r->b, SUB_SSRC, now);
 }
 
 /* Runs both clients for up to `ms`, or until the floor is up when `until_up`. */
@@ -243,15 +220,12 @@ static void run_for(run_t *r, int ms, int until_up)
 {
     uint64_t end = yh_now_us() + (uint64_t)ms * 1000;
     while (yh_now_us() < end && !(until_up && r->min_ms > 0)) {
-        uv_run(&loop, UV_RUN_NOWAIT);
         publisher_tick(r, yh_now_us());
         feedback_tick(r, yh_now_us());
-        struct pollfd p[2] = {{.fd = r->a.fd, .events = POLLIN}, {.fd = r->b.fd, .events = POLLIN}};
-        if (poll(p, 2, 5) <= 0)
-            continue;
-        if (p[0].revents & POLLIN)
+        int ready = pair_poll(&r->a, &r->b, 5);
+        if (ready & 1)
             on_publisher(r);
-        if (p[1].revents & POLLIN)
+        if (ready & 2)
             on_subscriber(r);
     }
 }
@@ -263,6 +237,8 @@ typedef struct loss {
     int64_t ntp_offset_us;
     int up_rtt_ms; /* the publisher answers NACKs this late (0: at once) */
     int renack_ms; /* the subscriber asks again this late (0: never) */
+    int queue_ms;  /* a standing queue on the way down while the loss lasts */
+    int no_nack;   /* the subscriber reports its losses in feedback only */
 } loss_t;
 
 /* A pair on transports `id` (publisher) and id + 1, no loss at first (the
@@ -302,7 +278,9 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     r.up_skip = l->up_skip;
     r.down_drop = l->down_drop;
     r.renack_us = (uint64_t)l->renack_ms * 1000;
-    run_for(&r, 5000, 1);
+    r.queue_us = (int64_t)l->queue_ms * 1000;
+    r.no_nack = l->no_nack;
+    run_for(&r, l->no_nack ? 1500 : 5000, !l->no_nack);
     int floor = r.min_ms;
     print_message("floor %d ms (a packet every %d ms, 1 in %d lost up, 1 in %d down)\n", floor,
                   l->pkt_ms, l->up_skip, l->down_drop);
@@ -310,9 +288,18 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     assert_true(r.min_ms >= floor);
     floor = r.min_ms;
     assert_true(r.resent > 0 || !l->down_drop); /* the subscriber's NACKs were answered */
-    /* Asked again well after a round trip: answered twice each time. */
-    if (l->renack_ms)
+    /* Asked again well after a round trip: answered twice each time, but
+     * once only behind a queue (there the loss is the queue's). */
+    if (l->renack_ms && l->queue_ms)
+        assert_true(r.resent <= r.lost_n + (unsigned)r.n_renacks);
+    else if (l->renack_ms)
         assert_true(r.resent >= r.lost_n + 2 * (unsigned)(r.n_renacks - 1));
+    /* Never asked for: each resent once the feedback reported it lost
+     * (the last few may not have been reported yet). */
+    if (l->no_nack) {
+        print_message("%u lost unasked, %u resent\n", r.lost_n, r.resent);
+        assert_true(r.lost_n >= 10 && r.resent + 3 >= r.lost_n && r.resent <= r.lost_n);
+    }
     yh_sfu_unsubscribe(sfu, id);
     yh_sfu_track_remove(sfu, id);
     yh_sfu_transport_remove(sfu, id);
@@ -374,6 +361,23 @@ static void test_renack_answered_twice(void **state)
     floor_under_loss(60, &(loss_t){.pkt_ms = 20, .down_drop = 8, .renack_ms = 60});
 }
 
+/* The same behind a standing queue of 40 ms: a packet asked for again is
+ * resent once; a second copy would only feed the bottleneck. */
+static void test_renack_behind_queue(void **state)
+{
+    (void)state;
+    floor_under_loss(70, &(loss_t){.pkt_ms = 20, .down_drop = 8, .renack_ms = 60, .queue_ms = 40});
+}
+
+/* A subscriber whose NACKs are all lost (or that stopped asking, as
+ * Chromium does once a later frame is complete without the packet): what
+ * its transport-wide feedback reports lost is resent all the same. */
+static void test_lost_resent_unasked(void **state)
+{
+    (void)state;
+    floor_under_loss(80, &(loss_t){.pkt_ms = 20, .down_drop = 8, .no_nack = 1});
+}
+
 /* A low layer, a packet a frame at 25 fps (12 or 13 packets an allocation
  * round), 1 in 8 lost on the way down: loss all the same. */
 static void test_playout_low_rate(void **state)
@@ -390,6 +394,8 @@ int main(void)
         cmocka_unit_test(test_playout_uplink_loss),
         cmocka_unit_test(test_playout_uplink_rtt),
         cmocka_unit_test(test_renack_answered_twice),
+        cmocka_unit_test(test_renack_behind_queue),
+        cmocka_unit_test(test_lost_resent_unasked),
         cmocka_unit_test(test_playout_publisher_clock),
         cmocka_unit_test(test_playout_low_rate),
     };
