@@ -5,7 +5,8 @@
 // yunhui-impair relays in front of its media ports, a publisher page A
 // (960x540 fake camera, simulcast q/h/f) and a receiver page B in headless
 // Chromium; B's stats are sampled while the relays apply the scenario:
-//   1  5 % random loss and 50 ms delay in each direction (100 ms RTT)
+//   1  5 % random loss in each direction on a path of 50 ms each way
+//      (100 ms RTT, from before the call)
 //   2  the downlink capped at 500 kbps for 30 s after 20 s clear, then lifted
 //   3  20 % random loss in 2 s bursts (2 s on, 2 s off) on the downlink
 // See docs/benchmarks.md ("Quality") for the topology and the definitions.
@@ -28,6 +29,9 @@ const HELP = `Usage: sudo bench/quality [options]
   --scenarios LIST   1,2,3 (default all)
   --quick            short durations (1: 15 s; 2: 8 + 10 + 12 s; 3: 16 s)
   --duration1 S      scenario 1 seconds under loss (default 60)
+  --delay-step       scenario 1: the 50 ms delay each way starts with the
+                     loss, as a step (default: from before the call, as the
+                     length of the path)
   --duration3 S      scenario 3 seconds of bursts (default 60)
   --clear S          scenario 2 seconds before the cap (default 20)
   --capped S         scenario 2 seconds capped (default 30)
@@ -54,6 +58,7 @@ function options() {
       scenarios: { type: 'string', default: '1,2,3' },
       quick: { type: 'boolean', default: false },
       duration1: { type: 'string' }, duration3: { type: 'string' },
+      'delay-step': { type: 'boolean', default: false },
       clear: { type: 'string' }, capped: { type: 'string' }, lifted: { type: 'string' },
       'cap-kbps': { type: 'string', default: '500' },
       'cap-queue': { type: 'string', default: '200' },
@@ -80,6 +85,7 @@ function options() {
     servers: v.servers.split(','),
     scenarios: v.scenarios.split(',').map(Number),
     duration1: num(v.duration1 ?? (q ? 15 : 60), 'duration1', 5, 600),
+    delayStep: v['delay-step'],
     duration3: num(v.duration3 ?? (q ? 16 : 60), 'duration3', 4, 600),
     clear: num(v.clear ?? (q ? 8 : 20), 'clear', 3, 300),
     capped: num(v.capped ?? (q ? 10 : 30), 'capped', 3, 300),
@@ -109,7 +115,8 @@ function options() {
 }
 
 const BURST_MS = 2000;
-const WARMUP_MS = 20000; // at most, for B to reach A's top layer
+const S1_DELAY_MS = 50; // each way: 100 ms RTT
+const WARMUP_MS = 30000; // at most, for B to reach A's top layer
 const SETTLE_MS = 2000;
 
 // ---- one run: a server, its relays, a browser, A and B, one scenario ---------
@@ -135,7 +142,7 @@ async function impair(sc, o, relays, log) {
     return Date.now();
   };
   if (sc === 1) {
-    const on = await at('loss 5 delay 50');
+    const on = await at(o.delayStep ? `loss 5 delay ${S1_DELAY_MS}` : 'loss 5');
     await sleep(o.duration1 * 1000);
     const off = await at('clear');
     return { on, off };
@@ -171,9 +178,9 @@ function figures(sc, o, data, ev) {
   const { recv, send } = data;
   if (sc === 1) {
     const top = topWidthAt(send, ev.on);
-    // The same figures from 5 s into the loss on: the onset (the 50 ms
-    // delay step, and receivers' jitter buffers growing to the playout
-    // floor at 100 ms a second) apart from the steady state.
+    // The same figures from 5 s into the loss on: the onset (receivers'
+    // jitter buffers growing to the playout floor at 100 ms a second, and
+    // with --delay-step the step itself) apart from the steady state.
     const steady = windowFigures(recv, ev.on + STEADY_AFTER_MS, ev.off, top);
     return { top_width: top, ...windowFigures(recv, ev.on, ev.off, top), steady,
              timeline: timeline(recv, ev.on, ev.off) };
@@ -193,6 +200,10 @@ async function runOne(ctx, key, sc, log) {
   try {
     srv = await startServer(ctx, key, dir);
     relays = await startRelays(ctx, srv.mediaPorts, dir, ctx.seed);
+    // Scenario 1's round trip is the path's length, there from the start
+    // of the call; only the loss begins later.
+    if (sc === 1 && !ctx.delayStep)
+      await relays.cmd(`delay ${S1_DELAY_MS}`);
     br = await launch(ctx.outDir, ctx.clip);
     const media = { width: 960, height: 540, fps: ctx.fps };
     peers = key === 'janus' ? await janusPeers(br.browser, srv, media, ctx.pages)
@@ -361,9 +372,9 @@ async function main() {
   }
   const load0 = os.loadavg();
   log(`bench/quality: ${machine()}; Janus ${janusVersion()}; load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-  log(`scenarios ${o.scenarios.join(',')}: 1 = ${o.duration1} s, 2 = ${o.clear}+${o.capped}+${o.lifted} s ` +
-      `(cap ${o.capKbps} kbps, queue ${o.capQueue} ms), 3 = ${o.duration3} s (bursts ${o.burstDirs}); ` +
-      `A: 960x540@${o.fps} ${o.camera}; out ${ctx.outDir}`);
+  log(`scenarios ${o.scenarios.join(',')}: 1 = ${o.duration1} s${o.delayStep ? ' (delay step)' : ''}, ` +
+      `2 = ${o.clear}+${o.capped}+${o.lifted} s (cap ${o.capKbps} kbps, queue ${o.capQueue} ms), ` +
+      `3 = ${o.duration3} s (bursts ${o.burstDirs}); A: 960x540@${o.fps} ${o.camera}; out ${ctx.outDir}`);
   const results = {};
   const t0 = Date.now();
   for (const sc of o.scenarios) {
