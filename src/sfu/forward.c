@@ -463,8 +463,9 @@ static int64_t queue_us(const yh_tp_t *tp)
 }
 
 /* Packet `seq` of the subscription's numbering again, from the current
- * layer's buffer, on its RTX stream. -1 when it is not kept (never got
- * here, evicted) or too old to be played.
+ * layer's buffer, on its RTX stream: 0 when sent, 1 when it may not be
+ * (its picture id or RED block does not map), -1 when it is not kept
+ * (never got here, evicted) or too old to be played.
  *
  * With `reask` set (a NACK without a queue in the way), a packet asked
  * for well after a round trip (the first answer, or the request, was
@@ -492,14 +493,14 @@ static int resend_one(yh_worker_t *w, yh_sub_t *sub, uint16_t seq, int reask)
     if (tr->p.codec == YH_SFU_CODEC_VP8 &&
         yh_vp8_parse_desc(pkt + h.payload_off, h.payload_len, &d) == 0 && d.has_picture_id &&
         vp8_pid_out(sub, d.picture_id, d.picture_id_15 ? 0x7fff : 0x7f, 1, &pid) < 0)
-        return 0;
+        return 1;
     const yh_rtp_hdr_t *hp = &h;
     yh_rtp_hdr_t v;
     size_t off, plen;
     uint8_t pt;
     if (tr->p.red_pt && h.pt == tr->p.red_pt) {
         if (yh_red_primary(pkt + h.payload_off, h.payload_len, &off, &plen, &pt) < 0)
-            return 0;
+            return 1;
         hp = red_view(sub, &h, off, plen, &v);
     }
     int twice = reask && sub->tp->rtt_us &&
