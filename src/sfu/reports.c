@@ -460,16 +460,11 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
 /* Not mild whatever the numbers say: a long queue or heavy loss is a
  * bottleneck that has only begun to show (the first cut after a cap takes
  * a rate from before it). */
-static int hard_bottleneck_tp(const yh_tp_t *tp)
+static int hard_bottleneck(const yh_tp_t *tp)
 {
     yh_bwe_stats_t bs;
     yh_bwe_get_stats(tp->bwe, &bs);
     return bs.queue_us >= MILD_QUEUE_MAX_US || bs.loss_q8 * 100u > MILD_LOSS_MAX_PCT * 256u;
-}
-
-static int hard_bottleneck(const yh_sub_t *sub)
-{
-    return hard_bottleneck_tp(sub->tp);
 }
 
 static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
@@ -482,9 +477,8 @@ static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
     }
     const yh_layer_t *L = &tr->layers[sub->bwe_layer];
     int t = yh_forward_smooth_tid(L);
-    if (hard_bottleneck(sub) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT ||
-        L->tid_bps[t] > est ||
-        sub->mild_rounds++ >= MILD_ROUNDS) {
+    if (hard_bottleneck(sub->tp) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT ||
+        L->tid_bps[t] > est || sub->mild_rounds++ >= MILD_ROUNDS) {
         sub->mild_rounds = 0;
         return 0;
     }
@@ -525,7 +519,7 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
         sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
     /* Behind a hard bottleneck only the base layer waits for the lower
      * layer's keyframe: every byte more delays that keyframe. */
-    sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub);
+    sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub->tp);
     sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
     if (layer != sub->bwe_layer)
         yh_forward_set_limits(sub, sub->max_layer, layer);
@@ -623,7 +617,7 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
      * queue standing, and each layer tried on the way down costs a
      * keyframe to wait for. */
     memcpy(up, a, n * sizeof a[0]);
-    uint64_t down_est = hard_bottleneck_tp(tp) ? est * 5 / 6 : est;
+    uint64_t down_est = hard_bottleneck(tp) ? est * 5 / 6 : est;
     if (yh_bwe_allocate(down_est, a, n, &used) < 0 ||
         yh_bwe_allocate(est * 5 / 6, up, n, &used) < 0)
         return;
