@@ -467,15 +467,19 @@ static int64_t queue_us(const yh_tp_t *tp)
  * (its picture id or RED block does not map), -1 when it is not kept
  * (never got here, evicted) or too old to be played.
  *
- * With `reask` set (a NACK without a queue in the way), a packet asked
- * for well after a round trip (the first answer, or the request, was
- * lost) goes twice: the frame has waited two round trips, a third would
- * miss the playout floor. Behind a queue the request is late because the
- * packet waited, and the loss is the bottleneck's, which a second copy
- * only feeds. */
+ * With `clear` set (no queue in the way) it goes twice when one copy is
+ * likely not enough: when it is asked for well after a round trip (the
+ * first answer, or the request, was lost), as the frame has waited two
+ * round trips and a third would miss the playout floor; and on a path
+ * that loses DOUBLE_LOSS_PCT or more before repair, where a lost copy
+ * costs a round trip on a packet that has already cost one (and a frame
+ * of many packets often has one such). A second copy costs the loss rate
+ * again. Behind a queue the request is late because the packet waited,
+ * and the loss is the bottleneck's, which a second copy only feeds. */
 #define REASK_SLACK_US 20000u
 #define REPAIR_QUEUE_MAX_US 25000
-static int resend_one(yh_worker_t *w, yh_sub_t *sub, uint16_t seq, int reask)
+#define DOUBLE_LOSS_PCT 2u
+static int resend_one(yh_worker_t *w, yh_sub_t *sub, uint16_t seq, int clear)
 {
     const yh_track_t *tr = sub->track;
     const yh_rtxbuf_t *buf = tr->layers[sub->cur].rtx;
@@ -503,8 +507,8 @@ static int resend_one(yh_worker_t *w, yh_sub_t *sub, uint16_t seq, int reask)
             return 1;
         hp = red_view(sub, &h, off, plen, &v);
     }
-    int twice = reask && sub->tp->rtt_us &&
-                w->now_us - at > sub->tp->rtt_us * 3 / 2 + REASK_SLACK_US;
+    int late = sub->tp->rtt_us && w->now_us - at > sub->tp->rtt_us * 3 / 2 + REASK_SLACK_US;
+    int twice = clear && (late || sub->tp->raw_loss_pct >= DOUBLE_LOSS_PCT);
     for (int k = 0; k < 1 + twice; k++)
         emit(w, sub, pkt, hp, seq, h.ts + sub->rw.ts_offset, -1, 1, pid);
     return 0;
@@ -526,9 +530,9 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
         sub->nack_missed += (uint32_t)n;
         return;
     }
-    int reask = queue_us(sub->tp) < REPAIR_QUEUE_MAX_US;
+    int clear = queue_us(sub->tp) < REPAIR_QUEUE_MAX_US;
     for (size_t i = 0; i < n; i++)
-        if (resend_one(w, sub, seqs[i], reask) < 0)
+        if (resend_one(w, sub, seqs[i], clear) < 0)
             sub->nack_missed++;
 }
 
@@ -539,7 +543,8 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
  * its turn comes, a freeze of a few frames. In bench/quality scenario 1
  * five of six freezes followed a packet lost on the way down that was
  * never asked for. So a video packet the transport-wide feedback reports
- * lost is resent once, unless a resend of it left after it did (a NACK
+ * lost is resent (resend_one: twice on a lossy path), unless a resend of
+ * it left after it did (a NACK
  * came first; a copy sent with it, as for a late packet, does not count).
  * Not behind a queue: there the loss is the bottleneck's. */
 void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq)
@@ -560,6 +565,6 @@ void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq)
     if ((sub->resent[k].seq == seq && sub->resent[k].us > sent) ||
         queue_us(tp) >= REPAIR_QUEUE_MAX_US)
         return;
-    if (resend_one(w, sub, seq, 0) == 0)
+    if (resend_one(w, sub, seq, 1) == 0)
         sub->fb_resent++;
 }

@@ -327,7 +327,11 @@ static void on_sr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
     }
 }
 
-/* Transport-wide feedback from a subscriber feeds its downlink estimate. */
+/* Transport-wide feedback from a subscriber feeds its downlink estimate,
+ * and tells which packets to resend unasked (forward.c) and how lossy the
+ * path is before repair: receiver reports count a retransmitted packet as
+ * received. The loss is measured over windows of this many packets. */
+#define RAW_LOSS_WINDOW 200u
 static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
 {
     yh_rtcp_twcc_t tw;
@@ -336,8 +340,15 @@ static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
     if (yh_bwe_on_feedback(tp->bwe, &tw, w->twcc_scratch, tw.n, w->now_us) == 0)
         tp->bwe_fed = 1;
     for (size_t i = 0; i < tw.n; i++)
-        if (!w->twcc_scratch[i].received)
+        if (!w->twcc_scratch[i].received) {
+            tp->fb_lost++;
             yh_forward_on_lost(w, tp, w->twcc_scratch[i].seq);
+        }
+    tp->fb_pkts += (uint32_t)tw.n;
+    if (tp->fb_pkts >= RAW_LOSS_WINDOW) {
+        tp->raw_loss_pct = (uint8_t)(tp->fb_lost * 100u / tp->fb_pkts);
+        tp->fb_pkts = tp->fb_lost = 0;
+    }
 }
 
 /* A subscriber's receiver report: the worst loss among its streams for the

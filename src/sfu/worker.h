@@ -186,6 +186,10 @@ struct yh_tp {
     int bwe_fed;       /* feedback has arrived: the estimate means something */
     uint64_t alloc_est; /* the estimate the last allocation shared */
     uint64_t rtt_us;    /* subscriber: round trip from its receiver reports */
+    /* Subscriber: packets the transport-wide feedback reported, and lost
+     * (before any repair), this window; the loss of the last window. */
+    uint32_t fb_pkts, fb_lost;
+    uint8_t raw_loss_pct;
     unsigned probe_left, probe_per_tick; /* a probe cluster being sent */
     yh_twcc_rec_t *rec; /* publisher: arrivals for TWCC feedback */
 };

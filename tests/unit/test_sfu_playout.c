@@ -52,6 +52,8 @@ typedef struct run {
     int min_ms; /* the extension's minimum on the last video packet, -1: none yet */
     int64_t queue_us; /* the subscriber's feedback reports arrivals this much later */
     int no_nack;      /* the subscriber never NACKs (its NACKs are all lost) */
+    uint64_t late_us; /* from then on losses and resends are counted apart */
+    unsigned lost_late, resent_late;
 } run_t;
 
 /* Media packet `seq` again, on the publisher's RTX stream. */
@@ -165,9 +167,12 @@ static void on_subscriber(run_t *r)
         lost = r->down_drop && ++r->media % (unsigned)r->down_drop == 0;
     } else if (h.ssrc == SUB_RTX && h.payload_len > 2) {
         r->resent++;
+        r->resent_late += r->late_us && yh_now_us() >= r->late_us;
     }
-    if (lost)
+    if (lost) {
         r->lost_n++;
+        r->lost_late += r->late_us && yh_now_us() >= r->late_us;
+    }
     if (lost && !r->no_nack) {
         send_nack(r, h.seq);
         if (r->renack_us && r->n_renacks < sizeof r->renacks / sizeof r->renacks[0]) {
@@ -239,6 +244,9 @@ typedef struct loss {
     int renack_ms; /* the subscriber asks again this late (0: never) */
     int queue_ms;  /* a standing queue on the way down while the loss lasts */
     int no_nack;   /* the subscriber reports its losses in feedback only */
+    /* The loss lasts this long, then 2.5 s more in which each packet
+     * lost must be resent `copies` times. */
+    int late_ms, copies;
 } loss_t;
 
 /* A pair on transports `id` (publisher) and id + 1, no loss at first (the
@@ -280,7 +288,7 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     r.renack_us = (uint64_t)l->renack_ms * 1000;
     r.queue_us = (int64_t)l->queue_ms * 1000;
     r.no_nack = l->no_nack;
-    run_for(&r, l->no_nack ? 1500 : 5000, !l->no_nack);
+    run_for(&r, l->late_ms ? l->late_ms : l->no_nack ? 1500 : 5000, !l->no_nack && !l->late_ms);
     int floor = r.min_ms;
     print_message("floor %d ms (a packet every %d ms, 1 in %d lost up, 1 in %d down)\n", floor,
                   l->pkt_ms, l->up_skip, l->down_drop);
@@ -295,10 +303,19 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     else if (l->renack_ms)
         assert_true(r.resent >= r.lost_n + 2 * (unsigned)(r.n_renacks - 1));
     /* Never asked for: each resent once the feedback reported it lost
-     * (the last few may not have been reported yet). */
-    if (l->no_nack) {
+     * (the last few may not have been reported yet), twice once the path
+     * is known to lose 2 % or more. */
+    if (l->no_nack && !l->late_ms) {
         print_message("%u lost unasked, %u resent\n", r.lost_n, r.resent);
-        assert_true(r.lost_n >= 10 && r.resent + 3 >= r.lost_n && r.resent <= r.lost_n);
+        assert_true(r.lost_n >= 10 && r.resent + 3 >= r.lost_n && r.resent <= 2 * r.lost_n);
+    }
+    if (l->late_ms) {
+        r.late_us = yh_now_us();
+        run_for(&r, 2500, 0);
+        print_message("late: %u lost, %u resent\n", r.lost_late, r.resent_late);
+        unsigned want = r.lost_late * (unsigned)l->copies, slack = 3u * (unsigned)l->copies;
+        assert_true(r.lost_late >= 4 && r.resent_late + slack >= want &&
+                    r.resent_late <= want + (unsigned)l->copies);
     }
     yh_sfu_unsubscribe(sfu, id);
     yh_sfu_track_remove(sfu, id);
@@ -378,6 +395,17 @@ static void test_lost_resent_unasked(void **state)
     floor_under_loss(80, &(loss_t){.pkt_ms = 20, .down_drop = 8, .no_nack = 1});
 }
 
+/* A path that loses one packet in 8 before repair: a NACK's answer goes
+ * twice, as a lost copy would cost the frame another round trip; on one
+ * that loses one in 100, once. The feedback measures the loss over 200
+ * packets (router.c), about 1 s at this rate. */
+static void test_lossy_path_answered_twice(void **state)
+{
+    (void)state;
+    floor_under_loss(90, &(loss_t){.pkt_ms = 5, .down_drop = 8, .late_ms = 2500, .copies = 2});
+    floor_under_loss(100, &(loss_t){.pkt_ms = 5, .down_drop = 100, .late_ms = 2500, .copies = 1});
+}
+
 /* A low layer, a packet a frame at 25 fps (12 or 13 packets an allocation
  * round), 1 in 8 lost on the way down: loss all the same. */
 static void test_playout_low_rate(void **state)
@@ -396,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_renack_answered_twice),
         cmocka_unit_test(test_renack_behind_queue),
         cmocka_unit_test(test_lost_resent_unasked),
+        cmocka_unit_test(test_lossy_path_answered_twice),
         cmocka_unit_test(test_playout_publisher_clock),
         cmocka_unit_test(test_playout_low_rate),
     };
