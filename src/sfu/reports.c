@@ -532,27 +532,55 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
  * trips of each lossy leg, plus a frame or two, before a frame is due. A
  * picture that is later but smooth beats one that freezes each time a
  * packet is lost. It only grows while the loss lasts, is removed 20 s
- * after it stops, and is never above 400 ms. */
+ * after it stops, and is never above 400 ms.
+ *
+ * Looked at on every tick: the receiver's delay grows toward a new floor
+ * gradually (Chromium: by at most 100 ms a second, or by a frame's
+ * lateness), so each tick of delay in setting it is a tick of loss met
+ * without it. Loss is LOSSY_PCT of LOSS_MIN_PACKETS or more, or
+ * LOSS_FIRST_N losses in fewer (at the start of a loss the window need
+ * not fill first).
+ *
+ * Loss on the way down behind a queue, or within a second of a switch
+ * down by the estimate, is the bottleneck's: the lower layer ends it, and
+ * waiting would only add delay (after a 500 kbps cap it held the floor at
+ * 300-370 ms for 20 s). */
 #define LOSSY_PCT 1u
 #define LOSS_MIN_PACKETS 50u
+#define LOSS_FIRST_N 2u
 #define LOSSY_HOLD_US 20000000u
 #define PLAYOUT_MAX_MS 400u
 #define RTT_UNKNOWN_US 100000u
+#define CONGESTED_QUEUE_US 25000
+#define CONGESTED_AFTER_DOWN_US 1000000u
+
+static int lossy(uint32_t lost, uint32_t packets)
+{
+    return lost >= LOSS_FIRST_N ||
+           (packets >= LOSS_MIN_PACKETS && lost * 100u >= packets * LOSSY_PCT);
+}
 
 static void update_playout(const yh_worker_t *w, yh_sub_t *sub)
 {
     const yh_track_t *tr = sub->track;
     /* Loss before repair: receiver reports count retransmitted packets as
      * received, so NACKs tell it: the subscriber's, and the server's own
-     * toward the publisher (its gaps). */
+     * toward the publisher (its gaps, in the last rate window or the
+     * current one). */
     uint32_t pk = sub->packets - sub->loss_packets, nk = sub->nacked - sub->loss_nacked;
-    int down = 0;
-    if (pk >= LOSS_MIN_PACKETS) { /* a low-rate video spans several rounds */
-        down = nk * 100u >= pk * LOSSY_PCT;
+    int down = lossy(nk, pk);
+    if (down || pk >= LOSS_MIN_PACKETS) { /* a low-rate video spans several rounds */
         sub->loss_packets = sub->packets;
         sub->loss_nacked = sub->nacked;
     }
-    int up = tr->up_loss_pct >= LOSSY_PCT;
+    if (down && sub->down_us && w->now_us - sub->down_us < CONGESTED_AFTER_DOWN_US)
+        down = 0;
+    if (down && sub->tp->bwe) {
+        yh_bwe_stats_t bs;
+        yh_bwe_get_stats(sub->tp->bwe, &bs);
+        down = bs.queue_us < CONGESTED_QUEUE_US;
+    }
+    int up = tr->up_loss_pct >= LOSSY_PCT || lossy(tr->up_missing, tr->up_pkts + tr->up_missing);
     if (down || up)
         sub->lossy_us = w->now_us;
     if (!sub->lossy_us || w->now_us - sub->lossy_us > LOSSY_HOLD_US) {
@@ -583,8 +611,6 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
         yh_track_t *tr = sub->track;
         if (!tr || tr->muted)
             continue;
-        if (tr->p.kind == YH_SFU_VIDEO)
-            update_playout(w, sub);
         yh_alloc_sub_t *x = &a[n];
         memset(x, 0, sizeof *x);
         x->kind = tr->p.kind == YH_SFU_AUDIO ? YH_ALLOC_AUDIO
@@ -680,6 +706,13 @@ void yh_router_tick(yh_worker_t *w)
         w->last_report_us = w->now_us;
         log_drops(w);
     }
-    for (size_t i = 0; i < w->tp_list.n; i++)
-        tick_transport(w, w->tp_list.items[i], twcc_due, report_due);
+    for (size_t i = 0; i < w->tp_list.n; i++) {
+        yh_tp_t *tp = w->tp_list.items[i];
+        for (size_t k = 0; k < tp->subs.n; k++) {
+            yh_sub_t *sub = tp->subs.items[k];
+            if (sub->track && sub->track->p.kind == YH_SFU_VIDEO && !sub->track->muted)
+                update_playout(w, sub);
+        }
+        tick_transport(w, tp, twcc_due, report_due);
+    }
 }
