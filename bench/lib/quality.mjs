@@ -20,7 +20,7 @@ import { REPO } from './servers.mjs';
 import { SERVER_NAMES, startRelays, startServer } from './quality_env.mjs';
 import { writeClip } from './quality_clip.mjs';
 import { burstFigures, capFigures, fmtTimeline, timeline, topWidthAt, windowFigures } from './quality_metrics.mjs';
-import { collect, janusPeers, latest, launch, pageServer, startCollectors, yunhuiPeers } from './quality_pages.mjs';
+import { collect, janusPeers, launch, pageServer, startCollectors, steadyFor, yunhuiPeers } from './quality_pages.mjs';
 import { cpuWatch } from './quality_cpu.mjs';
 import { installCleanup, netnsUp, sleep, stopChild } from './sys.mjs';
 
@@ -116,22 +116,24 @@ function options() {
 
 const BURST_MS = 2000;
 const S1_DELAY_MS = 50; // each way: 100 ms RTT
-const WARMUP_MS = 30000; // at most, for B to reach A's top layer
-const SETTLE_MS = 2000;
+const WARMUP_MS = 40000; // at most, for B to settle on A's top layer
+const STEADY_MS = 5000;
+const STEADY_GAP_MS = 200;
 
 // ---- one run: a server, its relays, a browser, A and B, one scenario ---------
 
-// Until B decodes A's full-size layer (A's bandwidth estimate starts low
-// and adds layers as it grows), at most WARMUP_MS.
+// Until B has decoded A's full-size layer for STEADY_MS with no gap of
+// more than STEADY_GAP_MS, at most WARMUP_MS. A's bandwidth estimate starts
+// low and adds layers as it grows, and its encoder may still change
+// resolution for a few seconds after B first sees the top layer (a run
+// once began its loss on a receiver that had just dropped to 240 wide).
 async function warmUp(peers, width) {
   const t0 = Date.now();
   let reached = false;
   while (!reached && Date.now() - t0 < WARMUP_MS) {
     await sleep(500);
-    const b = await latest(peers);
-    reached = b !== null && b.w >= width && Date.now() - b.t < 500;
+    reached = (await steadyFor(peers, width, STEADY_GAP_MS)) >= STEADY_MS;
   }
-  await sleep(SETTLE_MS);
   return { ms: Date.now() - t0, reached };
 }
 
@@ -211,7 +213,7 @@ async function runOne(ctx, key, sc, log) {
     await startCollectors(peers, ctx.sampleMs);
     const warm = await warmUp(peers, media.width);
     if (!warm.reached)
-      log(`    B did not reach ${media.width} wide within ${WARMUP_MS / 1000} s: starting anyway`);
+      log(`    B was not steady at ${media.width} wide within ${WARMUP_MS / 1000} s: starting anyway`);
     const stats0 = await relays.stats();
     const cpu = cpuWatch({ server: [srv.child.pid], relays: relays.relays.map((r) => r.child.pid),
                            chromium: br.pid ? [br.pid] : [] });

@@ -152,12 +152,17 @@ export async function collect(peers) {
   return { recv: await get(peers.b), send: (await get(peers.a)).samples };
 }
 
-// B's newest decoded frame {t, w}, or null.
-export function latest(peers) {
-  return peers.b.page.evaluate(() => {
+// How long B has been decoding frames at least `width` wide with no gap
+// between two of more than `gapMs`, up to now (ms; 0 when it is not).
+export function steadyFor(peers, width, gapMs) {
+  return peers.b.page.evaluate(({ width, gapMs }) => {
     const f = window.__q.frames;
-    return f.length ? { t: f[f.length - 1][0], w: f[f.length - 1][1] } : null;
-  });
+    const now = performance.timeOrigin + performance.now();
+    let since = now;
+    for (let i = f.length - 1; i >= 0 && f[i][1] >= width && since - f[i][0] <= gapMs; i--)
+      since = f[i][0];
+    return now - since;
+  }, { width, gapMs });
 }
 
 // ---- Yunhui: the web client ---------------------------------------------------
