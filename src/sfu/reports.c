@@ -459,15 +459,22 @@ static int step_wanted(const yh_worker_t *w, yh_sub_t *sub, const yh_alloc_sub_t
 
 /* Not mild whatever the numbers say: a long queue or heavy loss is a
  * bottleneck that has only begun to show (the first cut after a cap takes
- * a rate from before it). */
-static int hard_bottleneck(const yh_tp_t *tp)
+ * a rate from before it), and so is an estimate that fell to under half
+ * at once in the last second (yh_router_tick). That first cut comes from
+ * what the growing queue delivered, and the newest packet reported has
+ * often waited less than MILD_QUEUE_MAX_US by then: in bench/quality
+ * scenario 2 the switch went f -> h there, and 180 ms later on to q, each
+ * with its keyframe to wait for. */
+#define FELL_HARD_US 1000000u
+static int hard_bottleneck(const yh_tp_t *tp, uint64_t now_us)
 {
     yh_bwe_stats_t bs;
     yh_bwe_get_stats(tp->bwe, &bs);
-    return bs.queue_us >= MILD_QUEUE_MAX_US || bs.loss_q8 * 100u > MILD_LOSS_MAX_PCT * 256u;
+    return bs.queue_us >= MILD_QUEUE_MAX_US || bs.loss_q8 * 100u > MILD_LOSS_MAX_PCT * 256u ||
+           (tp->fell_us && now_us - tp->fell_us < FELL_HARD_US);
 }
 
-static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
+static int mild_cut(const yh_worker_t *w, yh_sub_t *sub, int layer, uint64_t est)
 {
     const yh_track_t *tr = sub->track;
     if (tr->p.kind != YH_SFU_VIDEO || layer < 0 || sub->bwe_layer < 0 ||
@@ -477,7 +484,7 @@ static int mild_cut(yh_sub_t *sub, int layer, uint64_t est)
     }
     const yh_layer_t *L = &tr->layers[sub->bwe_layer];
     int t = yh_forward_smooth_tid(L);
-    if (hard_bottleneck(sub->tp) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT ||
+    if (hard_bottleneck(sub->tp, w->now_us) || !L->bps || est * 100 < (uint64_t)L->bps * MILD_PCT ||
         L->tid_bps[t] > est || sub->mild_rounds++ >= MILD_ROUNDS) {
         sub->mild_rounds = 0;
         return 0;
@@ -503,7 +510,7 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
     if (want > cur && ++sub->up_rounds < (spatial_up ? sub->up_hold : UP_HOLD_MIN))
         return;
     sub->up_rounds = 0;
-    if (mild_cut(sub, layer, est))
+    if (mild_cut(w, sub, layer, est))
         return;
     if (spatial_up) {
         sub->up_us = w->now_us;
@@ -519,7 +526,7 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
         sub->cur >= 0 && layer < sub->cur && sub->track->layers[sub->cur].tid_bps[0] > est;
     /* Behind a hard bottleneck only the base layer waits for the lower
      * layer's keyframe: every byte more delays that keyframe. */
-    sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub->tp);
+    sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub->tp, w->now_us);
     sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
     if (layer != sub->bwe_layer)
         yh_forward_set_limits(sub, sub->max_layer, layer);
@@ -643,7 +650,7 @@ void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)
      * queue standing, and each layer tried on the way down costs a
      * keyframe to wait for. */
     memcpy(up, a, n * sizeof a[0]);
-    uint64_t down_est = hard_bottleneck(tp) ? est * 5 / 6 : est;
+    uint64_t down_est = hard_bottleneck(tp, w->now_us) ? est * 5 / 6 : est;
     if (yh_bwe_allocate(down_est, a, n, &used) < 0 ||
         yh_bwe_allocate(est * 5 / 6, up, n, &used) < 0)
         return;
@@ -690,6 +697,8 @@ void yh_router_tick(yh_worker_t *w)
          * once: the next round could be half a second of queueing away. */
         uint64_t est = yh_bwe_estimate(tp->bwe);
         if (alloc_due || est * 4 < tp->alloc_est * 3) {
+            if (est * 2 < tp->alloc_est)
+                tp->fell_us = w->now_us;
             tp->alloc_est = est;
             yh_router_allocate(w, tp);
         }

@@ -185,6 +185,7 @@ struct yh_tp {
     yh_bwe_t *bwe;     /* subscriber: downlink estimate from its TWCC feedback */
     int bwe_fed;       /* feedback has arrived: the estimate means something */
     uint64_t alloc_est; /* the estimate the last allocation shared */
+    uint64_t fell_us;   /* when the estimate last fell to under half of it */
     uint64_t rtt_us;    /* subscriber: round trip from its receiver reports */
     /* Subscriber: packets the transport-wide feedback reported, and lost
      * (before any repair), this window; the loss of the last window. */
