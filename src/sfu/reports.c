@@ -551,7 +551,14 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
  * Loss on the way down behind a queue, or within a second of a switch
  * down by the estimate, is the bottleneck's: the lower layer ends it, and
  * waiting would only add delay (after a 500 kbps cap it held the floor at
- * 300-370 ms for 20 s). */
+ * 300-370 ms for 20 s).
+ *
+ * It goes up by PLAYOUT_STEP_MS at a time, one step every PLAYOUT_STEP_US:
+ * Chromium moves its delay to a new floor at once on the next frame that
+ * comes late (and at a loss's start most do), so playback stops for the
+ * whole rise. All at once (0 to 360 ms in bench/quality scenario 1) that
+ * was a freeze of 578 ms at the loss's start; a step of 100 ms stays under
+ * the freeze threshold (a gap of 150 ms more than a frame interval). */
 #define LOSSY_PCT 1u
 #define LOSS_MIN_PACKETS 50u
 #define LOSS_FIRST_N 2u
@@ -560,6 +567,8 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
 #define RTT_UNKNOWN_US 100000u
 #define CONGESTED_QUEUE_US 25000
 #define CONGESTED_AFTER_DOWN_US 1000000u
+#define PLAYOUT_STEP_MS 100u
+#define PLAYOUT_STEP_US 500000u
 
 static int lossy(uint32_t lost, uint32_t packets)
 {
@@ -603,8 +612,12 @@ static void update_playout(const yh_worker_t *w, yh_sub_t *sub)
         ms = PLAYOUT_MAX_MS;
     /* Only up while the loss lasts: each change moves the receiver's
      * playout, and one leg's loss can miss a window. */
-    if (ms > sub->playout_ms)
-        sub->playout_ms = (unsigned)ms;
+    if (ms <= sub->playout_ms || (sub->playout_us && w->now_us - sub->playout_us < PLAYOUT_STEP_US))
+        return;
+    if (ms > sub->playout_ms + PLAYOUT_STEP_MS)
+        ms = sub->playout_ms + PLAYOUT_STEP_MS;
+    sub->playout_ms = (unsigned)ms;
+    sub->playout_us = w->now_us;
 }
 
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp)

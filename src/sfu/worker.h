@@ -156,6 +156,7 @@ struct yh_sub {
     } resent[YH_SUB_RESENT];
     uint32_t loss_packets, loss_nacked; /* both counters at the last look */
     unsigned playout_ms; /* video: the receiver's playout floor, 0 for none */
+    uint64_t playout_us; /* when it last went up */
     uint32_t packets;
     uint32_t octets;
     /* VP8 temporal layers forwarded: the receiver's cap, the estimate's

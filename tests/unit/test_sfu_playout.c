@@ -50,6 +50,8 @@ typedef struct run {
     } renacks[64];
     size_t n_renacks;
     int min_ms; /* the extension's minimum on the last video packet, -1: none yet */
+    uint64_t min_up_us; /* when it last went up */
+    unsigned min_steps; /* times it went up */
     int64_t queue_us; /* the subscriber's feedback reports arrivals this much later */
     int no_nack;      /* the subscriber never NACKs (its NACKs are all lost) */
     uint64_t late_us; /* from then on losses and resends are counted apart */
@@ -163,6 +165,15 @@ static void on_subscriber(run_t *r)
             assert_int_equal(min, 0);
         else /* only up while the loss lasts */
             assert_true(min >= r->min_ms);
+        /* Up by 100 ms at most, one step every 500 ms: Chromium takes a
+         * new floor at once, and a bigger jump stops playback as long. */
+        if (min > r->min_ms && r->min_ms >= 0) {
+            assert_true(min - r->min_ms <= 100);
+            if (r->min_ms > 0)
+                assert_true(yh_now_us() - r->min_up_us >= 450000);
+            r->min_up_us = yh_now_us();
+            r->min_steps++;
+        }
         r->min_ms = min;
         lost = r->down_drop && ++r->media % (unsigned)r->down_drop == 0;
     } else if (h.ssrc == SUB_RTX && h.payload_len > 2) {
@@ -249,6 +260,9 @@ typedef struct loss {
     int late_ms, copies;
 } loss_t;
 
+/* The steps the last floor_under_loss saw the floor go up in. */
+static unsigned last_steps;
+
 /* A pair on transports `id` (publisher) and id + 1, no loss at first (the
  * minimum stays 0), then the given loss: returns the floor it brought
  * within 5 s, after checking it holds for another half second. */
@@ -323,6 +337,7 @@ static int floor_under_loss(uint32_t id, const loss_t *l)
     yh_sfu_transport_remove(sfu, id + 1);
     client_close(&r.a);
     client_close(&r.b);
+    last_steps = r.min_steps;
     return floor;
 }
 
@@ -350,12 +365,14 @@ static void test_playout_uplink_loss(void **state)
  * again every 40 ms, and the round trip is timed from the first request,
  * not from a retry sent after it (which once made 120 ms look like 40);
  * the copies a probe sends unasked do not count as round trips either.
- * The floor: 1.5 x 120 + 50 = 230 ms. */
+ * The floor: 1.5 x 120 + 50 = 230 ms, reached in steps of at most 100 ms
+ * (on_subscriber checks them). */
 static void test_playout_uplink_rtt(void **state)
 {
     (void)state;
     int floor = floor_under_loss(50, &(loss_t){.pkt_ms = 20, .up_skip = 10, .up_rtt_ms = 120});
     assert_true(floor >= 220 && floor <= 300);
+    assert_true(last_steps >= 3);
 }
 
 /* The publisher's clock is not the server's (here 2 s behind): the
