@@ -165,12 +165,14 @@ static void on_subscriber(run_t *r)
             assert_int_equal(min, 0);
         else /* only up while the loss lasts */
             assert_true(min >= r->min_ms);
-        /* Up by 100 ms at most, one step every 500 ms: Chromium takes a
-         * new floor at once, and a bigger jump stops playback as long. */
+        /* Up by 100 ms at most, one step every 500 ms (300 ms apart at
+         * least here, whatever the delays of a busy machine): Chromium
+         * takes a new floor at once, and a bigger jump stops playback as
+         * long. */
         if (min > r->min_ms && r->min_ms >= 0) {
             assert_true(min - r->min_ms <= 100);
             if (r->min_ms > 0)
-                assert_true(yh_now_us() - r->min_up_us >= 450000);
+                assert_true(yh_now_us() - r->min_up_us >= 300000);
             r->min_up_us = yh_now_us();
             r->min_steps++;
         }
