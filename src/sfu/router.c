@@ -330,8 +330,10 @@ static void on_sr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
 /* Transport-wide feedback from a subscriber feeds its downlink estimate,
  * and tells which packets to resend unasked (forward.c) and how lossy the
  * path is before repair: receiver reports count a retransmitted packet as
- * received. The loss is measured over windows of this many packets. */
+ * received. The loss is measured over windows of RAW_LOSS_WINDOW packets;
+ * it goes up within one once RAW_LOSS_FIRST_N losses show more. */
 #define RAW_LOSS_WINDOW 200u
+#define RAW_LOSS_FIRST_N 3u
 static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
 {
     yh_rtcp_twcc_t tw;
@@ -345,9 +347,14 @@ static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
             yh_forward_on_lost(w, tp, w->twcc_scratch[i].seq);
         }
     tp->fb_pkts += (uint32_t)tw.n;
+    if (!tp->fb_pkts)
+        return;
+    uint8_t pct = (uint8_t)(tp->fb_lost * 100u / tp->fb_pkts);
     if (tp->fb_pkts >= RAW_LOSS_WINDOW) {
-        tp->raw_loss_pct = (uint8_t)(tp->fb_lost * 100u / tp->fb_pkts);
+        tp->raw_loss_pct = pct;
         tp->fb_pkts = tp->fb_lost = 0;
+    } else if (tp->fb_lost >= RAW_LOSS_FIRST_N && pct > tp->raw_loss_pct) {
+        tp->raw_loss_pct = pct; /* a loss that began: no need to wait for the window */
     }
 }
 
