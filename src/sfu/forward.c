@@ -544,9 +544,9 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
  * five of six freezes followed a packet lost on the way down that was
  * never asked for. So a video packet the transport-wide feedback reports
  * lost is resent (resend_one: twice on a lossy path), unless a resend of
- * it left after it did (a NACK
- * came first; a copy sent with it, as for a late packet, does not count).
- * Not behind a queue: there the loss is the bottleneck's. */
+ * it left after it did (a NACK came first; a copy sent with it, as for a
+ * late packet, does not count). Not behind a queue: there the loss is the
+ * bottleneck's. */
 void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq)
 {
     uint8_t tag;
