@@ -453,13 +453,13 @@ unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n)
     return n;
 }
 
-/* The standing queue toward the subscriber, 0 when unknown. */
-static int64_t queue_us(const yh_tp_t *tp)
+#define STANDING_QUEUE_US 25000
+int yh_forward_queue_standing(const yh_tp_t *tp)
 {
     yh_bwe_stats_t bs = {0};
     if (tp->bwe)
         yh_bwe_get_stats(tp->bwe, &bs);
-    return bs.queue_us;
+    return bs.queue_us >= STANDING_QUEUE_US;
 }
 
 /* Packet `seq` of the subscription's numbering again, from the current
@@ -477,7 +477,6 @@ static int64_t queue_us(const yh_tp_t *tp)
  * again. Behind a queue the request is late because the packet waited,
  * and the loss is the bottleneck's, which a second copy only feeds. */
 #define REASK_SLACK_US 20000u
-#define REPAIR_QUEUE_MAX_US 25000
 #define DOUBLE_LOSS_PCT 2u
 static int resend_one(yh_worker_t *w, yh_sub_t *sub, uint16_t seq, int clear)
 {
@@ -530,7 +529,7 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
         sub->nack_missed += (uint32_t)n;
         return;
     }
-    int clear = queue_us(sub->tp) < REPAIR_QUEUE_MAX_US;
+    int clear = !yh_forward_queue_standing(sub->tp);
     for (size_t i = 0; i < n; i++)
         if (resend_one(w, sub, seqs[i], clear) < 0)
             sub->nack_missed++;
@@ -562,8 +561,7 @@ void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq)
         !sub->p.rtx_ssrc || sub->drop_now)
         return;
     unsigned k = seq % YH_SUB_RESENT;
-    if ((sub->resent[k].seq == seq && sub->resent[k].us > sent) ||
-        queue_us(tp) >= REPAIR_QUEUE_MAX_US)
+    if ((sub->resent[k].seq == seq && sub->resent[k].us > sent) || yh_forward_queue_standing(tp))
         return;
     if (resend_one(w, sub, seq, 1) == 0)
         sub->fb_resent++;

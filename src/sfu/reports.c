@@ -565,7 +565,6 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
 #define LOSSY_HOLD_US 20000000u
 #define PLAYOUT_MAX_MS 400u
 #define RTT_UNKNOWN_US 100000u
-#define CONGESTED_QUEUE_US 25000
 #define CONGESTED_AFTER_DOWN_US 1000000u
 #define PLAYOUT_STEP_MS 100u
 #define PLAYOUT_STEP_US 500000u
@@ -591,11 +590,8 @@ static void update_playout(const yh_worker_t *w, yh_sub_t *sub)
     }
     if (down && sub->down_us && w->now_us - sub->down_us < CONGESTED_AFTER_DOWN_US)
         down = 0;
-    if (down && sub->tp->bwe) {
-        yh_bwe_stats_t bs;
-        yh_bwe_get_stats(sub->tp->bwe, &bs);
-        down = bs.queue_us < CONGESTED_QUEUE_US;
-    }
+    if (down && yh_forward_queue_standing(sub->tp))
+        down = 0;
     int up = tr->up_loss_pct >= LOSSY_PCT || lossy(tr->up_missing, tr->up_pkts + tr->up_missing);
     if (down || up)
         sub->lossy_us = w->now_us;

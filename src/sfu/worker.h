@@ -231,6 +231,10 @@ void yh_forward_resend(yh_worker_t *w, yh_sub_t *sub, const uint16_t *seqs, size
 /* Transport-wide feedback reported packet `twcc_seq` lost on the way to
  * transport `tp`: a video packet is resent unless it has been since. */
 void yh_forward_on_lost(yh_worker_t *w, yh_tp_t *tp, uint16_t twcc_seq);
+/* A standing queue of 25 ms or more toward subscriber transport `tp`: loss
+ * there is the bottleneck's, which neither a second copy nor waiting
+ * repairs. */
+int yh_forward_queue_standing(const yh_tp_t *tp);
 /* Sends `n` padding-only packets on the subscription's stream (numbers
  * reserved from its rewriter) as a bandwidth probe. Returns how many. */
 unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n);
