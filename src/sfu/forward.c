@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/bytes.h"
+#include "base/log.h"
 #include "base/rand.h"
 #include "rtp/red.h"
 #include "rtp/rtp.h"
@@ -23,23 +24,6 @@
 static int limit_of(const yh_sub_t *sub)
 {
     return sub->max_layer < sub->bwe_layer ? sub->max_layer : sub->bwe_layer;
-}
-
-void yh_forward_set_limits(yh_sub_t *sub, int max_layer, int bwe_layer)
-{
-    int was = limit_of(sub);
-    sub->max_layer = max_layer < -1                   ? -1
-                     : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
-                                                      : max_layer;
-    sub->bwe_layer = bwe_layer < -1                   ? -1
-                     : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
-                                                      : bwe_layer;
-    if (limit_of(sub) < 0 && was >= 0) {
-        /* Paused: resume later with continuous numbering at a keyframe. */
-        yh_rtp_rewriter_switch(&sub->rw);
-        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
-        sub->vp8_switch = 1;
-    }
 }
 
 /* A publisher stops sending a simulcast layer when its own estimate no
@@ -75,6 +59,31 @@ static int lower_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_trac
 {
     int t = pick_target(w, sub, tr);
     return t >= 0 && t < layer ? t : -1;
+}
+
+void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe_layer)
+{
+    int was = limit_of(sub);
+    sub->max_layer = max_layer < -1                   ? -1
+                     : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : max_layer;
+    sub->bwe_layer = bwe_layer < -1                   ? -1
+                     : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : bwe_layer;
+    if (limit_of(sub) < 0 && was >= 0) {
+        /* Paused: resume later with continuous numbering at a keyframe. */
+        yh_rtp_rewriter_switch(&sub->rw);
+        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
+        sub->vp8_switch = 1;
+    }
+    /* The keyframe a switch waits for is asked for now: waiting for the
+     * target layer's next packet would add up to a frame interval (67 ms
+     * at 15 fps) to a switch down, while the old layer overflows the
+     * bottleneck or the picture stands still. */
+    const yh_track_t *tr = sub->track;
+    int t = tr && tr->p.kind == YH_SFU_VIDEO && limit_of(sub) >= 0 ? pick_target(w, sub, tr) : -1;
+    if (t >= 0 && (t != sub->cur || sub->need_keyframe))
+        yh_router_request_keyframe(w, sub->track, t);
 }
 
 /* RFC 7741 section 4.2: the output picture id of a packet (numskip.c keeps
@@ -349,6 +358,9 @@ static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
         }
         if (sub->cur >= 0)
             yh_rtp_rewriter_switch(&sub->rw);
+        YH_LOGD("switch", "sub %u: layer %d -> %d at its keyframe, %llu ms after the limit changed",
+                sub->p.id, sub->cur, layer,
+                (unsigned long long)(sub->limit_us ? (w->now_us - sub->limit_us) / 1000u : 0));
         sub->cur = layer;
         sub->drop_now = 0;
         sub->need_keyframe = 0;

@@ -528,8 +528,13 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
      * layer's keyframe: every byte more delays that keyframe. */
     sub->wait_base = sub->cur >= 0 && layer < sub->cur && hard_bottleneck(sub->tp, w->now_us);
     sub->bwe_tid = want < 0 ? YH_SFU_TID_ALL : want % YH_SFU_MAX_TIDS;
-    if (layer != sub->bwe_layer)
-        yh_forward_set_limits(sub, sub->max_layer, layer);
+    if (layer != sub->bwe_layer) {
+        YH_LOGD("switch", "sub %u: estimate %llu kbps limits layer %d -> %d (at %d)%s%s", sub->p.id,
+                (unsigned long long)(est / 1000), sub->bwe_layer, layer, sub->cur,
+                sub->drop_now ? ", dropped now" : "", sub->wait_base ? ", base only" : "");
+        sub->limit_us = w->now_us;
+        yh_forward_set_limits(w, sub, sub->max_layer, layer);
+    }
 }
 
 /* The receiver's playout floor (the playout-delay extension's minimum),

@@ -56,6 +56,7 @@ void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer)
         yh_router_send_rtcp(w, tr->tp, pkt, (size_t)n);
     L->last_pli_us = w->now_us;
     L->pli_pending = 0;
+    YH_LOGD("keyframe", "track %u layer %d: asked for", tr->p.id, layer);
 }
 
 static int ext_string(const uint8_t *buf, const yh_rtp_hdr_t *h, uint8_t id, char *out,
@@ -186,6 +187,16 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
         }
     } else {
         pi.keyframe = yh_h264_is_keyframe(payload, h->payload_len);
+    }
+    /* A keyframe answers every request made before it: one still pending
+     * (held back by the interval) would bring another, on every layer
+     * with Chromium's simulcast, half a second after the switch it was
+     * for. */
+    if (pi.keyframe && tr->p.kind == YH_SFU_VIDEO) {
+        L->pli_pending = 0;
+        YH_LOGD("keyframe", "track %u layer %d: arrived, %llu ms after the last request", tr->p.id,
+                layer,
+                (unsigned long long)(L->last_pli_us ? (w->now_us - L->last_pli_us) / 1000u : 0));
     }
     L->window_tid_bytes[pi.tid > 0 ? pi.tid : 0] += len;
     L->window_tid_frames[pi.tid > 0 ? pi.tid : 0] += h->marker;

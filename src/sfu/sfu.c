@@ -456,7 +456,7 @@ static void run_cmd(yh_worker_t *w, cmd_t *c)
         if ((obj = yh_map_get(&w->subs, c->id))) {
             yh_sub_t *sub = obj;
             sub->max_tid = c->flag2 < 0 ? 0 : c->flag2 > YH_SFU_TID_ALL ? YH_SFU_TID_ALL : c->flag2;
-            yh_forward_set_limits(sub, c->flag, sub->bwe_layer);
+            yh_forward_set_limits(w, sub, c->flag, sub->bwe_layer);
         }
         break;
     case CMD_STOP:

@@ -53,6 +53,24 @@ static void publish_layer(client_t *a, int l, uint16_t seq, uint32_t ts, uint16_
     cl_send(a, pkt, len);
 }
 
+/* Whether a PLI (RFC 4585 6.3.1) for `ssrc` reaches the publisher within
+ * `ms`; other RTCP on the way is skipped. */
+static int recv_pli(client_t *a, uint32_t ssrc, int ms)
+{
+    size_t len;
+    while (recv_srtcp(a, ms, &len)) {
+        yh_rtcp_iter_t it;
+        yh_rtcp_pkt_t p;
+        yh_rtcp_fb_t fb;
+        yh_rtcp_iter_init(&it, a->last, len);
+        while (yh_rtcp_next(&it, &p) == 1)
+            if (p.pt == YH_RTCP_PSFB && p.count == 1 && yh_rtcp_parse_pli(&p, &fb) == 0 &&
+                fb.media_ssrc == ssrc)
+                return 1;
+    }
+    return 0;
+}
+
 static uint16_t vp8_pid(const client_t *b, const yh_rtp_hdr_t *h)
 {
     const uint8_t *p = b->last + h->payload_off;
@@ -218,18 +236,23 @@ static void test_forwarding(void **state)
         got++;
     }
     assert_int_equal(layer_seen, 2);
-    /* Down to the lowest: f keeps flowing until q has a keyframe. */
+    /* Down to the lowest: the keyframe q needs is asked for at once, not
+     * at its next packet, and f keeps flowing until it comes. */
+    while (recv_rtcp(&a, YH_RTCP_PSFB, 1, 100))
+        ; /* earlier requests */
     yh_sfu_sub_set_layer(sfu, 40, 0, YH_SFU_TID_ALL);
-    uv_sleep(50);
+    assert_true(recv_pli(&a, 5001, 1000));
+    uint64_t asked_us = yh_now_us();
     publish_layer(&a, 2, 3001, 273000, 301, 0);
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(b.last[h.payload_off + 6], '2');
     assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
     last_seq = h.seq;
     last_pid = vp8_pid(&b, &h);
+    /* q's next packet asks again, held back by the request interval; the
+     * keyframe then answers that too (checked below). */
     publish_layer(&a, 0, 1001, 93000, 101, 0);
-    assert_true(recv_rtcp(&a, YH_RTCP_PSFB, 1, 1000)); /* a PLI for q */
-    uv_sleep(600); /* past the keyframe request interval */
+    int held = yh_now_us() - asked_us < 300000; /* not when this process was slow */
     publish_layer(&a, 0, 1002, 96000, 102, 1);
     int switched = 0;
     while (!switched && recv_rtp(&b, &h, 1000)) {
@@ -269,6 +292,8 @@ static void test_forwarding(void **state)
     assert_int_equal(h.ssrc, 4445);
     assert_int_equal(rd_be16(b.last + h.payload_off), (uint16_t)(after_gap - 1));
     assert_false(recv_rtp(&b, &h, 200));
+    if (held) /* the request held back was answered by the keyframe */
+        assert_false(recv_rtcp(&a, YH_RTCP_PSFB, 1, 800));
     /* Paused: nothing more. */
     yh_sfu_sub_set_layer(sfu, 40, -1, YH_SFU_TID_ALL);
     uv_sleep(50);
