@@ -201,24 +201,25 @@ static int in_outage(const yh_impair_dir_t *d, uint64_t now_us)
     return (now_us - d->epoch_us) % period < len;
 }
 
-/* Stage 3: *sent_us is when the rate-limited link has sent the packet; -1
- * when the queue is full (tail drop). */
-static int rate_stage(yh_impair_dir_t *d, uint64_t now_us, size_t len, uint64_t *sent_us)
+/* Stage 3 on link l: *sent_us is when the rate-limited link has sent the
+ * packet; -1 when its queue is full (tail drop). */
+static int rate_stage(const yh_impair_cfg_t *c, yh_impair_link_t *l, uint64_t now_us, size_t len,
+                      uint64_t *sent_us)
 {
-    const yh_impair_cfg_t *c = &d->cfg;
     *sent_us = now_us;
     if (!c->rate_kbps)
         return 0;
-    uint64_t start = d->link_free_us > now_us ? d->link_free_us : now_us;
+    uint64_t start = l->link_free_us > now_us ? l->link_free_us : now_us;
     if (start - now_us > (uint64_t)c->queue_ms * 1000)
         return -1;
     /* bits / kbps = milliseconds, so bytes * 8000 / kbps = microseconds. */
-    d->link_free_us = start + (uint64_t)len * 8000 / c->rate_kbps;
-    *sent_us = d->link_free_us;
+    l->link_free_us = start + (uint64_t)len * 8000 / c->rate_kbps;
+    *sent_us = l->link_free_us;
     return 0;
 }
 
-int yh_impair_dir_admit(yh_impair_dir_t *d, uint64_t now_us, size_t len, uint64_t *due_us)
+int yh_impair_dir_admit(yh_impair_dir_t *d, yh_impair_link_t *l, uint64_t now_us, size_t len,
+                        uint64_t *due_us)
 {
     const yh_impair_cfg_t *c = &d->cfg;
     d->c.in++;
@@ -232,7 +233,7 @@ int yh_impair_dir_admit(yh_impair_dir_t *d, uint64_t now_us, size_t len, uint64_
         return YH_IMPAIR_DROP_LOSS;
     }
     uint64_t sent;
-    if (rate_stage(d, now_us, len, &sent)) {
+    if (rate_stage(c, l, now_us, len, &sent)) {
         d->c.drop_queue++;
         return YH_IMPAIR_DROP_QUEUE;
     }
@@ -243,18 +244,21 @@ int yh_impair_dir_admit(yh_impair_dir_t *d, uint64_t now_us, size_t len, uint64_
         if (extra < 0)
             extra = 0;
     }
+    /* Order is kept per link: packets of different clients travel different
+     * paths and never had an order between them. */
     uint64_t due = sent + (uint64_t)extra;
-    if (!c->reorder && due < d->last_due_us)
-        due = d->last_due_us;
-    if (due > d->last_due_us)
-        d->last_due_us = due;
+    if (!c->reorder && due < l->last_due_us)
+        due = l->last_due_us;
+    if (due > l->last_due_us)
+        l->last_due_us = due;
     *due_us = due;
     return YH_IMPAIR_PASS;
 }
 
-uint32_t yh_impair_dir_queue_ms(const yh_impair_dir_t *d, uint64_t now_us)
+uint32_t yh_impair_dir_queue_ms(const yh_impair_dir_t *d, const yh_impair_link_t *l,
+                                uint64_t now_us)
 {
-    if (!d->cfg.rate_kbps || d->link_free_us <= now_us)
+    if (!d->cfg.rate_kbps || l->link_free_us <= now_us)
         return 0;
-    return (uint32_t)((d->link_free_us - now_us) / 1000);
+    return (uint32_t)((l->link_free_us - now_us) / 1000);
 }

@@ -97,30 +97,31 @@ int yh_impair_ctl_parse(const char *line, size_t len, yh_impair_cfg_t cfg[2], in
     return 0;
 }
 
-static int dir_json(const yh_impair_dir_t *d, uint32_t held, uint64_t now_us, char *out, size_t cap)
+static int dir_json(const yh_impair_dir_t *d, uint32_t held, uint32_t queue_ms, char *out,
+                    size_t cap)
 {
     const yh_impair_cfg_t *c = &d->cfg;
     const yh_impair_counters_t *k = &d->c;
     uint64_t dropped =
         k->drop_loss + k->drop_burst + k->drop_queue + k->drop_pool + k->drop_send + k->drop_gone;
-    int n = snprintf(
-        out, cap,
-        "{\"in\":%llu,\"out\":%llu,\"dropped\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-        "\"drop_loss\":%llu,\"drop_burst\":%llu,\"drop_queue\":%llu,\"drop_pool\":%llu,"
-        "\"drop_send\":%llu,\"drop_gone\":%llu,\"held\":%u,\"queue_ms\":%u,"
-        "\"config\":{\"loss\":%g,\"burst_loss\":%g,\"burst_len_ms\":%u,\"delay_ms\":%u,"
-        "\"jitter_ms\":%u,\"rate_kbps\":%u,\"queue_ms\":%u,\"reorder\":%s}}",
-        (unsigned long long)k->in, (unsigned long long)k->out, (unsigned long long)dropped,
-        (unsigned long long)k->bytes_in, (unsigned long long)k->bytes_out,
-        (unsigned long long)k->drop_loss, (unsigned long long)k->drop_burst,
-        (unsigned long long)k->drop_queue, (unsigned long long)k->drop_pool,
-        (unsigned long long)k->drop_send, (unsigned long long)k->drop_gone, held,
-        yh_impair_dir_queue_ms(d, now_us), c->loss_pct, c->burst_pct, c->burst_len_ms, c->delay_ms,
-        c->jitter_ms, c->rate_kbps, c->queue_ms, c->reorder ? "true" : "false");
+    int n =
+        snprintf(out, cap,
+                 "{\"in\":%llu,\"out\":%llu,\"dropped\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                 "\"drop_loss\":%llu,\"drop_burst\":%llu,\"drop_queue\":%llu,\"drop_pool\":%llu,"
+                 "\"drop_send\":%llu,\"drop_gone\":%llu,\"held\":%u,\"queue_ms\":%u,"
+                 "\"config\":{\"loss\":%g,\"burst_loss\":%g,\"burst_len_ms\":%u,\"delay_ms\":%u,"
+                 "\"jitter_ms\":%u,\"rate_kbps\":%u,\"queue_ms\":%u,\"reorder\":%s}}",
+                 (unsigned long long)k->in, (unsigned long long)k->out, (unsigned long long)dropped,
+                 (unsigned long long)k->bytes_in, (unsigned long long)k->bytes_out,
+                 (unsigned long long)k->drop_loss, (unsigned long long)k->drop_burst,
+                 (unsigned long long)k->drop_queue, (unsigned long long)k->drop_pool,
+                 (unsigned long long)k->drop_send, (unsigned long long)k->drop_gone, held, queue_ms,
+                 c->loss_pct, c->burst_pct, c->burst_len_ms, c->delay_ms, c->jitter_ms,
+                 c->rate_kbps, c->queue_ms, c->reorder ? "true" : "false");
     return n < 0 || (size_t)n >= cap ? YH_ENOSPACE : n;
 }
 
-int yh_impair_stats_json(const yh_impair_dir_t *d, const uint32_t *held, uint64_t now_us,
+int yh_impair_stats_json(const yh_impair_dir_t *d, const uint32_t *held, const uint32_t *queue_ms,
                          uint32_t clients, char *out, size_t cap)
 {
     int n = snprintf(out, cap, "{\"ok\":true,\"clients\":%u,\"up\":", clients);
@@ -129,7 +130,7 @@ int yh_impair_stats_json(const yh_impair_dir_t *d, const uint32_t *held, uint64_
     size_t off = (size_t)n;
     static const char *const sep[2] = {",\"down\":", "}"};
     for (int i = 0; i < 2; i++) {
-        int m = dir_json(&d[i], held[i], now_us, out + off, cap - off);
+        int m = dir_json(&d[i], held[i], queue_ms[i], out + off, cap - off);
         if (m < 0)
             return m;
         off += (size_t)m;

@@ -29,6 +29,7 @@ typedef struct {
     yh_impair_relay_t *r;
     struct sockaddr_storage addr; /* the client, as seen on the listen socket */
     uint64_t last_us;
+    yh_impair_link_t link[2]; /* this client's own access link, per direction */
     uint32_t gen;
     int32_t next; /* hash chain when open, free list when free */
     uint8_t state;
@@ -153,7 +154,7 @@ static void admit(yh_impair_relay_t *r, client_t *c, int dir, uint32_t idx, size
 {
     uint64_t now = now_us(), due;
     c->last_us = now;
-    if (yh_impair_dir_admit(&r->dir[dir], now, len, &due) != YH_IMPAIR_PASS) {
+    if (yh_impair_dir_admit(&r->dir[dir], &c->link[dir], now, len, &due) != YH_IMPAIR_PASS) {
         r->free_pkts[r->n_free++] = idx;
         return;
     }
@@ -257,6 +258,8 @@ static client_t *client_open(yh_impair_relay_t *r, const struct sockaddr *a)
     c->state = C_OPEN;
     c->gen++;
     c->last_us = now_us();
+    /* A reused slot must not inherit the previous client's queue. */
+    memset(c->link, 0, sizeof c->link);
     memcpy(&c->addr, a, yh_addr_len(a));
     uint32_t b = bucket_of(r, a);
     c->next = r->buckets[b];
@@ -340,6 +343,22 @@ static void on_client_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const st
 
 /* ---- control ---- */
 
+/* The longest link queue among open clients, per direction: the figure a
+ * bench watches to see whether some receiver's capped link is backed up. */
+static void queue_ms_max(const yh_impair_relay_t *r, uint64_t now, uint32_t out[2])
+{
+    out[0] = out[1] = 0;
+    for (uint32_t i = 0; i < r->max_clients; i++) {
+        const client_t *c = &r->clients[i];
+        if (c->state != C_OPEN)
+            continue;
+        for (int d = 0; d < 2; d++) {
+            uint32_t q = yh_impair_dir_queue_ms(&r->dir[d], &c->link[d], now);
+            out[d] = q > out[d] ? q : out[d];
+        }
+    }
+}
+
 /* Error text for a JSON string: no quotes or backslashes to escape. */
 static void json_safe(char *s)
 {
@@ -366,10 +385,13 @@ int yh_impair_relay_command(yh_impair_relay_t *r, const char *cmd, size_t len, c
         if (actions & YH_IMPAIR_ACT_ZERO)
             memset(&r->dir[d].c, 0, sizeof r->dir[d].c);
     }
-    if (actions & YH_IMPAIR_ACT_STATS)
-        n = yh_impair_stats_json(r->dir, r->held, now, r->n_clients, reply, cap);
-    else
+    if (actions & YH_IMPAIR_ACT_STATS) {
+        uint32_t queue_ms[2];
+        queue_ms_max(r, now, queue_ms);
+        n = yh_impair_stats_json(r->dir, r->held, queue_ms, r->n_clients, reply, cap);
+    } else {
         n = snprintf(reply, cap, "{\"ok\":true}");
+    }
     return n < 0 || (size_t)n >= cap ? YH_ENOSPACE : 0;
 }
 

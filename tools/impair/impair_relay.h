@@ -4,7 +4,9 @@
  * from one socket per client address, so the server sees a distinct 5-tuple
  * per client; what the upstream sends to that socket goes back to the client
  * from the listen socket. A client's socket is opened on its first datagram
- * and closed after `idle_ms` without traffic either way.
+ * and closed after `idle_ms` without traffic either way. Each client has
+ * its own link state (yh_impair_link_t) per direction, so the rate limit is
+ * its own access link, reset when the slot is reused.
  *
  * Every datagram is held in a fixed pool of buffers until the time the model
  * (impair_core.h) gave it, ordered by a binary min-heap on that time and one

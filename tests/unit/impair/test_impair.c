@@ -132,6 +132,7 @@ static void test_ctl_parse_bad(void **state)
 static void test_model_jitter_keeps_order(void **state)
 {
     yh_impair_dir_t d;
+    yh_impair_link_t l = {0};
     yh_impair_cfg_t c;
     yh_impair_cfg_init(&c);
     c.delay_ms = 20;
@@ -140,7 +141,7 @@ static void test_model_jitter_keeps_order(void **state)
     yh_impair_dir_configure(&d, &c, 0);
     uint64_t prev = 0, due, sum = 0;
     for (uint64_t t = 0; t < 10000; t++) {
-        assert_int_equal(yh_impair_dir_admit(&d, t * 1000, 100, &due), YH_IMPAIR_PASS);
+        assert_int_equal(yh_impair_dir_admit(&d, &l, t * 1000, 100, &due), YH_IMPAIR_PASS);
         assert_true(due >= prev);
         assert_true(due >= t * 1000 + 5000);
         sum += due - t * 1000;
@@ -151,11 +152,12 @@ static void test_model_jitter_keeps_order(void **state)
 
     c.reorder = 1;
     yh_impair_dir_init(&d, 7, 0);
+    l = (yh_impair_link_t){0};
     yh_impair_dir_configure(&d, &c, 0);
     int reordered = 0;
     prev = 0;
     for (uint64_t t = 0; t < 1000; t++) {
-        yh_impair_dir_admit(&d, t * 1000, 100, &due);
+        yh_impair_dir_admit(&d, &l, t * 1000, 100, &due);
         reordered += due < prev;
         prev = due;
     }
@@ -165,6 +167,7 @@ static void test_model_jitter_keeps_order(void **state)
 static void test_model_burst_is_periodic(void **state)
 {
     yh_impair_dir_t d;
+    yh_impair_link_t l = {0};
     yh_impair_cfg_t c;
     yh_impair_cfg_init(&c);
     c.burst_pct = 10;
@@ -174,7 +177,7 @@ static void test_model_burst_is_periodic(void **state)
     uint64_t due;
     for (uint64_t t = 0; t < 10000; t++) {
         uint64_t now = 5000000 + t * 1000;
-        int rc = yh_impair_dir_admit(&d, now, 100, &due);
+        int rc = yh_impair_dir_admit(&d, &l, now, 100, &due);
         int expect = (t % 1000) < 100 ? YH_IMPAIR_DROP_BURST : YH_IMPAIR_PASS;
         assert_int_equal(rc, expect);
     }
@@ -184,6 +187,7 @@ static void test_model_burst_is_periodic(void **state)
 static void test_model_rate_tail_drop(void **state)
 {
     yh_impair_dir_t d;
+    yh_impair_link_t l = {0};
     yh_impair_cfg_t c;
     yh_impair_cfg_init(&c);
     c.rate_kbps = 1000; /* 1000-byte packet: 8 ms on the link */
@@ -193,7 +197,7 @@ static void test_model_rate_tail_drop(void **state)
     uint64_t due, last = 0;
     int pass = 0;
     for (uint64_t t = 0; t < 1000; t++) { /* 8 Mbit/s offered for 1 s */
-        if (yh_impair_dir_admit(&d, t * 1000, 1000, &due) == YH_IMPAIR_PASS) {
+        if (yh_impair_dir_admit(&d, &l, t * 1000, 1000, &due) == YH_IMPAIR_PASS) {
             pass++;
             assert_true(due <= t * 1000 + 108000); /* waited at most the queue */
             last = due;
@@ -203,7 +207,74 @@ static void test_model_rate_tail_drop(void **state)
     assert_in_range(pass, 125, 125 + 14);
     assert_int_equal(d.c.drop_queue, 1000 - pass);
     assert_in_range(last, 1000000, 1120000);
-    assert_in_range(yh_impair_dir_queue_ms(&d, 999000), 95, 108);
+    assert_in_range(yh_impair_dir_queue_ms(&d, &l, 999000), 95, 108);
+}
+
+/* Two clients' links in one direction under one rate limit: a full queue on
+ * the first (a receiver's capped downlink) neither delays nor drops what the
+ * second gets (the publisher's keyframe requests), while the first keeps its
+ * own FIFO and tail drop. The direction's counters see both. */
+static void test_model_links_do_not_share_queue(void **state)
+{
+    yh_impair_dir_t d;
+    yh_impair_link_t l1 = {0}, l2 = {0};
+    yh_impair_cfg_t c;
+    yh_impair_cfg_init(&c);
+    c.rate_kbps = 300; /* 1200 bytes: 32 ms on the link; 100 bytes: 2666 us */
+    c.queue_ms = 200;
+    const uint64_t t0 = 1000000;
+    yh_impair_dir_init(&d, 1, 0);
+    yh_impair_dir_configure(&d, &c, 0);
+    uint64_t due;
+    int pass = 0;
+    /* Waits of 0, 32, .., 192 ms fit the 200 ms queue; the 8th would wait
+     * 224 ms and is dropped. */
+    while (yh_impair_dir_admit(&d, &l1, t0, 1200, &due) == YH_IMPAIR_PASS) {
+        pass++;
+        assert_int_equal(due, t0 + (uint64_t)pass * 32000);
+        assert_true(pass < 100);
+    }
+    assert_int_equal(pass, 7);
+    assert_int_equal(yh_impair_dir_queue_ms(&d, &l1, t0), 224);
+    assert_int_equal(yh_impair_dir_queue_ms(&d, &l2, t0), 0);
+
+    /* Link 2 at the same instant: only its own serialisation time. */
+    assert_int_equal(yh_impair_dir_admit(&d, &l2, t0, 100, &due), YH_IMPAIR_PASS);
+    assert_int_equal(due, t0 + 2666);
+    assert_int_equal(yh_impair_dir_queue_ms(&d, &l2, t0), 2);
+    assert_int_equal(yh_impair_dir_queue_ms(&d, &l1, t0), 224);
+
+    /* Link 1 is still full now, and 32 ms later takes one more behind its
+     * queue, in order. */
+    assert_int_equal(yh_impair_dir_admit(&d, &l1, t0, 1200, &due), YH_IMPAIR_DROP_QUEUE);
+    assert_int_equal(yh_impair_dir_admit(&d, &l1, t0 + 32000, 1200, &due), YH_IMPAIR_PASS);
+    assert_int_equal(due, t0 + 8 * 32000);
+
+    assert_int_equal(d.c.in, 7 + 1 + 1 + 1 + 1);
+    assert_int_equal(d.c.bytes_in, 10 * 1200 + 100);
+    assert_int_equal(d.c.drop_queue, 2);
+}
+
+/* Without --reorder order is kept per link: a long delay on one client's
+ * packet does not hold back a later packet of another client. */
+static void test_model_links_keep_own_order(void **state)
+{
+    yh_impair_dir_t d;
+    yh_impair_link_t l1 = {0}, l2 = {0};
+    yh_impair_cfg_t c;
+    yh_impair_cfg_init(&c);
+    c.delay_ms = 500;
+    yh_impair_dir_init(&d, 1, 0);
+    yh_impair_dir_configure(&d, &c, 0);
+    uint64_t due;
+    assert_int_equal(yh_impair_dir_admit(&d, &l1, 1000, 100, &due), YH_IMPAIR_PASS);
+    assert_int_equal(due, 501000);
+    c.delay_ms = 0;
+    yh_impair_dir_configure(&d, &c, 2000);
+    assert_int_equal(yh_impair_dir_admit(&d, &l2, 2000, 100, &due), YH_IMPAIR_PASS);
+    assert_int_equal(due, 2000);
+    assert_int_equal(yh_impair_dir_admit(&d, &l1, 2000, 100, &due), YH_IMPAIR_PASS);
+    assert_int_equal(due, 501000); /* raised to keep link 1's order */
 }
 
 /* ---- the relay on a loop ---- */
@@ -529,6 +600,35 @@ static void test_relay_two_clients(void **state)
     fx_stop(fx);
 }
 
+/* The downlink cap is each client's own: client 0's echoes fill its 200 ms
+ * queue and are tail-dropped, and client 1's echo, sent after, still comes
+ * back at once (behind a shared queue it would wait ~200 ms or be dropped). */
+static void test_relay_capped_downlink_per_client(void **state)
+{
+    fx_t *fx = fx_start("down-rate 300 down-queue 200", 0, 0);
+    fx->echo = 1;
+    for (uint32_t i = 0; i < 30; i++)
+        send_pkt(fx, 0, i, 'a', 1200);
+    pump(fx, 20);
+    assert_int_equal(fx->srv_rec.n, 30);
+    /* The longest client queue: at most 7 packets of 32 ms, draining. */
+    long long q = stat_of(fx, "down", "queue_ms");
+    assert_true(q > 0 && q <= 224);
+    send_pkt(fx, 1, 0, 'b', 100);
+    pump(fx, 400);
+    print_message("client 1 behind client 0's full downlink: %llu us\n",
+                  (unsigned long long)fx->cli_rec[1].max_delay_us);
+    assert_int_equal(fx->cli_rec[1].n, 1);
+    assert_true(fx->cli_rec[1].max_delay_us < 100000);
+    /* Client 0 got what its queue held, in order; the rest was dropped. */
+    assert_in_range(fx->cli_rec[0].n, 7, 10);
+    assert_int_equal(fx->cli_rec[0].out_of_order, 0);
+    assert_int_equal(stat_of(fx, "down", "drop_queue"), 30 - (long long)fx->cli_rec[0].n);
+    assert_int_equal(stat_of(fx, "down", "in"), 31);
+    assert_int_equal(stat_of(fx, "down", "queue_ms"), 0);
+    fx_stop(fx);
+}
+
 static void test_relay_idle_client_expires(void **state)
 {
     fx_t *fx = fx_start(NULL, 0, 100);
@@ -572,12 +672,15 @@ int main(void)
         cmocka_unit_test(test_model_jitter_keeps_order),
         cmocka_unit_test(test_model_burst_is_periodic),
         cmocka_unit_test(test_model_rate_tail_drop),
+        cmocka_unit_test(test_model_links_do_not_share_queue),
+        cmocka_unit_test(test_model_links_keep_own_order),
         cmocka_unit_test(test_relay_passthrough_in_order),
         cmocka_unit_test(test_relay_random_loss),
         cmocka_unit_test(test_relay_delay),
         cmocka_unit_test(test_relay_rate_limit),
         cmocka_unit_test(test_relay_control_changes_loss),
         cmocka_unit_test(test_relay_two_clients),
+        cmocka_unit_test(test_relay_capped_downlink_per_client),
         cmocka_unit_test(test_relay_idle_client_expires),
         cmocka_unit_test(test_relay_pool_exhaustion),
     };
