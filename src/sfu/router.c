@@ -352,6 +352,7 @@ static void on_twcc(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
         return;
     if (yh_bwe_on_feedback(tp->bwe, &tw, w->twcc_scratch, tw.n, w->now_us) == 0)
         tp->bwe_fed = 1;
+    yh_router_estimate_changed(w, tp); /* before the resends: a layer may stop */
     for (size_t i = 0; i < tw.n; i++)
         if (!w->twcc_scratch[i].received) {
             tp->fb_lost++;
@@ -400,6 +401,7 @@ static void on_rr(yh_worker_t *w, yh_tp_t *tp, const yh_rtcp_pkt_t *p)
         }
     }
     yh_bwe_on_loss_report(tp->bwe, worst, w->now_us);
+    yh_router_estimate_changed(w, tp);
 }
 
 static void on_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)

@@ -248,6 +248,9 @@ void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe
 int yh_forward_smooth_tid(const yh_layer_t *L);
 /* reports.c: shares the downlink estimate of a subscriber transport. */
 void yh_router_allocate(yh_worker_t *w, yh_tp_t *tp);
+/* After the downlink estimate of `tp` took in news: a sharp fall is
+ * allocated at once. */
+void yh_router_estimate_changed(yh_worker_t *w, yh_tp_t *tp);
 void yh_router_send_rtcp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *pkt, size_t len);
 /* Uplink loss: NACKs the layer's missing packets that are due (RFC 4585
  * 6.2.1); called on every tick and at once when a gap appears. */

@@ -64,8 +64,12 @@ typedef struct run {
     uint16_t resent_osn;
     int resent_layer;
     /* Transport-wide feedback; with `lose` set every packet is reported
-     * lost. */
-    int lose;
+     * lost, with `cap_kbps` set it arrives as through a link of that rate
+     * (link_free_us: when that link is idle again), and with `hold_fb`
+     * none is sent. */
+    int lose, hold_fb;
+    uint32_t cap_kbps;
+    int64_t link_free_us;
     fb_t fb;
     /* The abs-send-time extension unwrapped (units of 2^-18 s). */
     int ast_started;
@@ -176,14 +180,21 @@ static int64_t arrival_us(run_t *r, const yh_rtp_hdr_t *h)
 }
 
 /* Notes a packet's transport-wide sequence number for the next feedback. */
-static void note_arrival(run_t *r, const yh_rtp_hdr_t *h)
+static void note_arrival(run_t *r, const yh_rtp_hdr_t *h, size_t len)
 {
     const uint8_t *d;
     size_t dl;
     uint16_t tseq;
     assert_int_equal(yh_rtp_ext_find(r->b.last, h, TWCC_ID, &d, &dl), 0);
     assert_int_equal(yh_rtp_ext_twcc_seq(d, dl, &tseq), 0);
-    fb_note(&r->fb, tseq, r->lose ? -1 : arrival_us(r, h));
+    int64_t at = arrival_us(r, h);
+    if (r->cap_kbps) {
+        if (r->link_free_us > at)
+            at = r->link_free_us;
+        at += (int64_t)len * 8000 / r->cap_kbps;
+        r->link_free_us = at;
+    }
+    fb_note(&r->fb, tseq, r->lose ? -1 : at);
 }
 
 /* One packet at the subscriber: media on its SSRC, retransmissions on its
@@ -198,7 +209,7 @@ static void on_subscriber(run_t *r)
         yh_srtp_unprotect_rtp(r->b.srtp, r->b.last, &len) < 0)
         return;
     assert_int_equal(yh_rtp_parse(r->b.last, len, &h), 0);
-    note_arrival(r, &h);
+    note_arrival(r, &h, len);
     const uint8_t *p = r->b.last + h.payload_off;
     if (h.ssrc == SUB_SSRC && h.payload_len >= 8) {
         assert_int_equal(h.pt, 100);
@@ -244,7 +255,8 @@ static int run_until(run_t *r, int ms, int (*done)(const run_t *))
         if (done && done(r))
             return 1;
         publisher_tick(r, yh_now_us());
-        fb_tick(&r->fb, &r->b, SUB_SSRC, yh_now_us());
+        if (!r->hold_fb)
+            fb_tick(&r->fb, &r->b, SUB_SSRC, yh_now_us());
         int ready = pair_poll(&r->a, &r->b, 5);
         if (ready & 1)
             on_publisher(r);
@@ -352,19 +364,19 @@ static int switch_down(run_t *r)
     return r->switches;
 }
 
-static void test_collapse_drops_layer_unrepaired(void **state)
+/* Both clients connected, the track and the subscription added; the
+ * publisher's first frames are keyframes. */
+static void run_open(run_t *r)
 {
-    (void)state;
-    static run_t r;
-    memset(&r, 0, sizeof r);
-    r.layer = -1;
-    r.seq[Q] = 1000;
-    r.seq[H] = 20000;
-    r.seq[F] = 40000;
-    r.pid[Q] = 100;
-    r.pid[H] = 2000;
-    r.pid[F] = 30000;
-    r.key[Q] = r.key[H] = r.key[F] = 1;
+    memset(r, 0, sizeof *r);
+    r->layer = -1;
+    r->seq[Q] = 1000;
+    r->seq[H] = 20000;
+    r->seq[F] = 40000;
+    r->pid[Q] = 100;
+    r->pid[H] = 2000;
+    r->pid[F] = 30000;
+    r->key[Q] = r->key[H] = r->key[F] = 1;
     yh_sfu_track_params_t tp = {.id = 30,
                                 .transport = 1,
                                 .kind = YH_SFU_VIDEO,
@@ -381,24 +393,75 @@ static void test_collapse_drops_layer_unrepaired(void **state)
                               .pt = 100,
                               .rtx_ssrc = SUB_RTX,
                               .rtx_pt = 101};
-    pair_open(&r.a, &r.b, &tp, &sp, 0);
+    pair_open(&r->a, &r->b, &tp, &sp, 0);
+}
+
+static void run_close(run_t *r)
+{
+    yh_sfu_unsubscribe(sfu, 40);
+    yh_sfu_track_remove(sfu, 30);
+    yh_sfu_transport_remove(sfu, 1);
+    yh_sfu_transport_remove(sfu, 2);
+    client_close(&r->a);
+    client_close(&r->b);
+}
+
+static void test_collapse_drops_layer_unrepaired(void **state)
+{
+    (void)state;
+    static run_t r;
+    run_open(&r);
     settle_on_f(&r);
     int tries = drop_f(&r);
     int switches = switch_down(&r);
     print_message("f stopped unrepaired after %d tries of 300 ms; %d switches to q\n", tries,
                   switches);
-    yh_sfu_unsubscribe(sfu, 40);
-    yh_sfu_track_remove(sfu, 30);
-    yh_sfu_transport_remove(sfu, 1);
-    yh_sfu_transport_remove(sfu, 2);
-    client_close(&r.a);
-    client_close(&r.b);
+    run_close(&r);
+}
+
+/* A new bottleneck is acted on as soon as the feedback that shows it is
+ * read, not at the worker's next tick: the subscriber's packets start to
+ * arrive as through a 200 kbps link, less than half of f, and once its
+ * queue is a few hundred ms long the feedback reporting them reaches the
+ * worker together with f's next frame. That frame must not go out: the
+ * estimate fell far below f's rate, which stops f at once (as in the test
+ * above). Allocating at the tick instead, the worker would have sent it,
+ * as both datagrams are read in one batch. */
+static void test_fall_acted_on_at_feedback(void **state)
+{
+    (void)state;
+    static run_t r;
+    run_open(&r);
+    settle_on_f(&r);
+    r.cap_kbps = 200;
+    r.hold_fb = 1;
+    run_until(&r, 400, NULL);
+    assert_int_equal(r.layer, F);
+    r.fb.next_us = 0;
+    fb_tick(&r.fb, &r.b, SUB_SSRC, yh_now_us());
+    r.f_cut = r.seq[F];
+    r.f_cut_on = 1;
+    r.f_after = 0;
+    for (int i = 0; i < shape[F].parts; i++)
+        send_layer(&r, F, i);
+    uint64_t end = yh_now_us() + 300000;
+    while (yh_now_us() < end) {
+        int ready = pair_poll(&r.a, &r.b, 5);
+        if (ready & 1)
+            on_publisher(&r);
+        if (ready & 2)
+            on_subscriber(&r);
+    }
+    assert_int_equal(r.f_after, 0);
+    assert_true(lower_wanted(&r));
+    run_close(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collapse_drops_layer_unrepaired),
+        cmocka_unit_test(test_fall_acted_on_at_feedback),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
