@@ -38,7 +38,7 @@
 static const struct {
     int parts;
     size_t size;
-} shape[3] = {{1, 150}, {1, 600}, {2, 900}};
+} shape[3] = {{1, 150}, {1, 600}, {4, 450}};
 
 typedef struct run {
     client_t a, b;
@@ -70,6 +70,9 @@ typedef struct run {
     int lose, hold_fb;
     uint32_t cap_kbps;
     int64_t link_free_us;
+    /* Behind the cap: packets that waited 10 ms or more; set once a
+     * packet waited 75-100 ms after five such, while feedback is held. */
+    int cap_queued, fb_due;
     fb_t fb;
     /* The abs-send-time extension unwrapped (units of 2^-18 s). */
     int ast_started;
@@ -187,12 +190,15 @@ static void note_arrival(run_t *r, const yh_rtp_hdr_t *h, size_t len)
     uint16_t tseq;
     assert_int_equal(yh_rtp_ext_find(r->b.last, h, TWCC_ID, &d, &dl), 0);
     assert_int_equal(yh_rtp_ext_twcc_seq(d, dl, &tseq), 0);
-    int64_t at = arrival_us(r, h);
+    int64_t sent = arrival_us(r, h), at = sent;
     if (r->cap_kbps) {
         if (r->link_free_us > at)
             at = r->link_free_us;
         at += (int64_t)len * 8000 / r->cap_kbps;
         r->link_free_us = at;
+        r->cap_queued += at - sent >= 10000;
+        if (r->hold_fb && r->cap_queued >= 5 && at - sent >= 75000 && at - sent < 100000)
+            r->fb_due = 1;
     }
     fb_note(&r->fb, tseq, r->lose ? -1 : at);
 }
@@ -457,11 +463,50 @@ static void test_fall_acted_on_at_feedback(void **state)
     run_close(&r);
 }
 
+static int fb_ready(const run_t *r)
+{
+    return r->fb_due;
+}
+
+static int below_f(const run_t *r)
+{
+    return r->layer == Q || r->layer == H;
+}
+
+/* An estimate that falls to under half at once is a hard bottleneck for a
+ * second (reports.c hard_bottleneck), so the switch down picks a layer
+ * that fits with 20 % to spare: the first cut after a new bottleneck takes
+ * what its queue delivered so far, and a layer that only just fits leaves
+ * that queue standing, or needs a second switch (and keyframe) soon after.
+ * The subscriber's packets arrive as through a 195 kbps link, and the
+ * feedback goes out once the newest has waited 75-100 ms there: enough
+ * to cut the estimate at once, to 0.85 of what the link delivered (about
+ * 166 kbps), and short of the 100 ms queue that makes a bottleneck hard
+ * by itself. h (about 150 kbps) fits that estimate but not with 20 % to
+ * spare: the switch goes to q, not to h. */
+static void test_sharp_fall_spares_margin(void **state)
+{
+    (void)state;
+    static run_t r;
+    run_open(&r);
+    settle_on_f(&r);
+    r.cap_kbps = 195;
+    r.hold_fb = 1;
+    assert_true(run_until(&r, 1000, fb_ready));
+    r.fb.next_us = 0;
+    fb_tick(&r.fb, &r.b, SUB_SSRC, yh_now_us());
+    r.answer_pli = 1;
+    assert_true(run_until(&r, 3000, below_f));
+    assert_int_equal(r.layer, Q);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collapse_drops_layer_unrepaired),
         cmocka_unit_test(test_fall_acted_on_at_feedback),
+        cmocka_unit_test(test_sharp_fall_spares_margin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
