@@ -61,31 +61,6 @@ static int lower_target(const yh_worker_t *w, const yh_sub_t *sub, const yh_trac
     return t >= 0 && t < layer ? t : -1;
 }
 
-void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe_layer)
-{
-    int was = limit_of(sub);
-    sub->max_layer = max_layer < -1                   ? -1
-                     : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
-                                                      : max_layer;
-    sub->bwe_layer = bwe_layer < -1                   ? -1
-                     : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
-                                                      : bwe_layer;
-    if (limit_of(sub) < 0 && was >= 0) {
-        /* Paused: resume later with continuous numbering at a keyframe. */
-        yh_rtp_rewriter_switch(&sub->rw);
-        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
-        sub->vp8_switch = 1;
-    }
-    /* The keyframe a switch waits for is asked for now: waiting for the
-     * target layer's next packet would add up to a frame interval (67 ms
-     * at 15 fps) to a switch down, while the old layer overflows the
-     * bottleneck or the picture stands still. */
-    const yh_track_t *tr = sub->track;
-    int t = tr && tr->p.kind == YH_SFU_VIDEO && limit_of(sub) >= 0 ? pick_target(w, sub, tr) : -1;
-    if (t >= 0 && (t != sub->cur || sub->need_keyframe))
-        yh_router_request_keyframe(w, sub->track, t);
-}
-
 /* RFC 7741 section 4.2: the output picture id of a packet (numskip.c keeps
  * it continuous across switches and dropped frames), or -1 when the packet
  * has none; YH_ERANGE when its picture is too old or was dropped. A new
@@ -342,8 +317,59 @@ static void frames_reset(yh_sub_t *sub)
     sub->tid_cur = tid_limit(sub);
 }
 
+/* A switch down can start from the lower layer's last keyframe instead of
+ * a new one, when that keyframe came within REPLAY_MAX_AGE_US and every
+ * packet from it up to `end` (exclusive) is still in the layer's buffer:
+ * they go out now, as if they had just arrived. With Chromium's simulcast
+ * one keyframe request brings a keyframe on every layer, and Chromium
+ * ignores another request within 300 ms of the last one it answered: a
+ * second switch soon after a first (f -> h, then on to q as the estimate
+ * keeps falling) waited half a second for the retry of a request while
+ * q's keyframe had come 80 ms before. A late replayed frame costs a few
+ * kB (the lowest layers' rate); not for switches up (or the first
+ * layer), where the frames since the keyframe could be 100 kB at once.
+ * Returns 1 when the subscriber is on `layer` now. */
+#define REPLAY_MAX_AGE_US 500000u
+#define REPLAY_MAX_PACKETS 96u
+static int replay_keyframe(yh_worker_t *w, yh_sub_t *sub, int layer, uint16_t end)
+{
+    yh_track_t *tr = sub->track;
+    const yh_layer_t *L = &tr->layers[layer];
+    const uint8_t *pkt;
+    size_t len;
+    uint64_t at;
+    yh_rtp_hdr_t h;
+    yh_pkt_info_t pi;
+    uint16_t n = (uint16_t)(end - L->key_seq);
+    if (sub->replaying || !L->has_key || !L->rtx || sub->cur < 0 || layer >= sub->cur ||
+        w->now_us - L->key_us > REPLAY_MAX_AGE_US || !n || n > REPLAY_MAX_PACKETS)
+        return 0;
+    for (uint16_t i = 0; i < n; i++)
+        if (yh_rtxbuf_get(L->rtx, (uint16_t)(L->key_seq + i), &pkt, &len, &at) < 0)
+            return 0; /* a hole the publisher has not filled yet */
+    if (yh_rtxbuf_get(L->rtx, L->key_seq, &pkt, &len, &at) < 0 || yh_rtp_parse(pkt, len, &h) < 0)
+        return 0;
+    yh_router_video_info(tr, pkt + h.payload_off, h.payload_len, &pi);
+    if (!pi.keyframe)
+        return 0;
+    sub->replaying = 1;
+    for (uint16_t i = 0; i < n; i++) {
+        if (yh_rtxbuf_get(L->rtx, (uint16_t)(L->key_seq + i), &pkt, &len, &at) < 0 ||
+            yh_rtp_parse(pkt, len, &h) < 0)
+            break;
+        yh_router_video_info(tr, pkt + h.payload_off, h.payload_len, &pi);
+        yh_forward(w, sub, layer, pkt, &h, &pi);
+    }
+    sub->replaying = 0;
+    if (sub->cur == layer)
+        YH_LOGD("switch", "sub %u: layer %d started from its keyframe of %llu ms ago (%u packets)",
+                sub->p.id, layer, (unsigned long long)((w->now_us - L->key_us) / 1000u),
+                (unsigned)n);
+    return sub->cur == layer;
+}
+
 /* Layer selection: 1 to go on with this packet, 0 to skip it. */
-static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
+static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, uint16_t seq, int keyframe)
 {
     yh_track_t *tr = sub->track;
     int down;
@@ -353,6 +379,9 @@ static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
         if (layer != pick_target(w, sub, tr))
             return 0;
         if (!keyframe) {
+            /* This packet follows the replayed ones when that works. */
+            if (seq == tr->layers[layer].stats.max_seq && replay_keyframe(w, sub, layer, seq))
+                return 1;
             yh_router_request_keyframe(w, tr, layer);
             return 0;
         }
@@ -373,7 +402,8 @@ static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
          * bottleneck's queue and delay that keyframe behind it, so the
          * picture holds still for those few hundred ms instead. A milder
          * cut keeps the smooth switch, with the base layer only. */
-        yh_router_request_keyframe(w, tr, down);
+        if (!replay_keyframe(w, sub, down, (uint16_t)(tr->layers[down].stats.max_seq + 1u)))
+            yh_router_request_keyframe(w, tr, down);
         return 0;
     } else if (sub->need_keyframe) {
         if (!keyframe) {
@@ -386,13 +416,41 @@ static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, int keyframe)
     return 1;
 }
 
+void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe_layer)
+{
+    int was = limit_of(sub);
+    sub->max_layer = max_layer < -1                   ? -1
+                     : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : max_layer;
+    sub->bwe_layer = bwe_layer < -1                   ? -1
+                     : bwe_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
+                                                      : bwe_layer;
+    if (limit_of(sub) < 0 && was >= 0) {
+        /* Paused: resume later with continuous numbering at a keyframe. */
+        yh_rtp_rewriter_switch(&sub->rw);
+        sub->need_keyframe = sub->track && sub->track->p.kind == YH_SFU_VIDEO;
+        sub->vp8_switch = 1;
+    }
+    /* A switch starts now, from the layer's last keyframe when that can
+     * be replayed, else its keyframe is asked for now: waiting for the
+     * target layer's next packet would add up to a frame interval (67 ms
+     * at 15 fps) to a switch down, while the old layer overflows the
+     * bottleneck or the picture stands still. */
+    yh_track_t *tr = sub->track;
+    int t = tr && tr->p.kind == YH_SFU_VIDEO && limit_of(sub) >= 0 ? pick_target(w, sub, tr) : -1;
+    if (t < 0 || (t == sub->cur && !sub->need_keyframe))
+        return;
+    if (!replay_keyframe(w, sub, t, (uint16_t)(tr->layers[t].stats.max_seq + 1u)))
+        yh_router_request_keyframe(w, tr, t);
+}
+
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt, const yh_rtp_hdr_t *h,
                 const yh_pkt_info_t *pi)
 {
     yh_track_t *tr = sub->track;
     int vp8 = tr->p.codec == YH_SFU_CODEC_VP8 && tr->p.kind == YH_SFU_VIDEO, pid = -1;
     if (!sub->tp || !sub->tp->t->srtp || limit_of(sub) < 0 ||
-        !select_layer(w, sub, layer, pi->keyframe))
+        !select_layer(w, sub, layer, h->seq, pi->keyframe))
         return;
     uint16_t prev;
     if (pi->tid >= 0 && !temporal_pass(sub, h, pi, &prev)) {

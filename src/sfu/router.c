@@ -146,6 +146,24 @@ static int red_primary(yh_worker_t *w, const yh_track_t *tr, const uint8_t *payl
     return 0;
 }
 
+void yh_router_video_info(const yh_track_t *tr, const uint8_t *payload, size_t len,
+                          yh_pkt_info_t *pi)
+{
+    *pi = (yh_pkt_info_t){.level = -1, .tid = -1, .pid = -1};
+    if (tr->p.codec != YH_SFU_CODEC_VP8) {
+        pi->keyframe = yh_h264_is_keyframe(payload, len);
+        return;
+    }
+    yh_vp8_desc_t vd;
+    if (yh_vp8_parse_desc(payload, len, &vd) < 0)
+        return;
+    pi->keyframe = yh_vp8_desc_is_keyframe(&vd, payload, len);
+    pi->tid = vd.has_tid ? vd.tid : -1;
+    pi->sync = vd.layer_sync;
+    pi->pid = vd.has_picture_id ? vd.picture_id : -1;
+    pi->pid_mask = vd.picture_id_15 ? 0x7fff : 0x7f;
+}
+
 /* Everything done with one media packet of a layer, original or recovered:
  * statistics, the retransmission buffer, audio level, keyframe detection,
  * and forwarding to every subscription. */
@@ -175,25 +193,23 @@ static void on_media(yh_worker_t *w, yh_tp_t *tp, yh_track_t *tr, int layer, con
         }
         if (red_primary(w, tr, payload, h, &pi) < 0)
             return;
-    } else if (tr->p.codec == YH_SFU_CODEC_VP8) {
-        yh_vp8_desc_t vd;
-        pi.keyframe = 0;
-        if (yh_vp8_parse_desc(payload, h->payload_len, &vd) == 0) {
-            pi.keyframe = yh_vp8_desc_is_keyframe(&vd, payload, h->payload_len);
-            pi.tid = vd.has_tid ? vd.tid : -1;
-            pi.sync = vd.layer_sync;
-            pi.pid = vd.has_picture_id ? vd.picture_id : -1;
-            pi.pid_mask = vd.picture_id_15 ? 0x7fff : 0x7f;
-        }
     } else {
-        pi.keyframe = yh_h264_is_keyframe(payload, h->payload_len);
+        yh_router_video_info(tr, payload, h->payload_len, &pi);
     }
     /* A keyframe answers every request made before it: one still pending
      * (held back by the interval) would bring another, on every layer
      * with Chromium's simulcast, half a second after the switch it was
-     * for. */
+     * for. Its first packet is where a switch to the layer may start
+     * (forward.c, replay_keyframe). */
     if (pi.keyframe && tr->p.kind == YH_SFU_VIDEO) {
         L->pli_pending = 0;
+        if (!L->has_key || (int32_t)(h->ts - L->key_ts) > 0 ||
+            (h->ts == L->key_ts && yh_seq_lt(h->seq, L->key_seq))) {
+            L->has_key = 1;
+            L->key_seq = h->seq;
+            L->key_ts = h->ts;
+            L->key_us = w->now_us;
+        }
         YH_LOGD("keyframe", "track %u layer %d: arrived, %llu ms after the last request", tr->p.id,
                 layer,
                 (unsigned long long)(L->last_pli_us ? (w->now_us - L->last_pli_us) / 1000u : 0));

@@ -97,6 +97,11 @@ typedef struct yh_layer {
     /* Keyframe requests toward the publisher, at most one per interval. */
     uint64_t last_pli_us;
     int pli_pending;
+    /* Video: the last keyframe's first packet and when it came. */
+    int has_key;
+    uint16_t key_seq;
+    uint32_t key_ts;
+    uint64_t key_us;
 } yh_layer_t;
 
 struct yh_track {
@@ -136,6 +141,7 @@ struct yh_sub {
     uint64_t limit_us;  /* when the estimate last changed bwe_layer (traced) */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
     int drop_now;      /* the current layer alone exceeds the estimate */
+    int replaying;     /* a switch is replaying a keyframe (forward.c) */
     int rtx_started;
     uint16_t rtx_seq;  /* next sequence number on p.rtx_ssrc */
     uint8_t rr_lost;   /* fraction lost in the subscriber's last report */
@@ -225,6 +231,10 @@ typedef struct yh_worker {
 void yh_router_datagram(yh_worker_t *w, uint8_t *buf, size_t len, const struct sockaddr *from);
 void yh_router_tick(yh_worker_t *w);
 void yh_router_request_keyframe(yh_worker_t *w, yh_track_t *tr, int layer);
+/* What forwarding needs to know of a video payload: keyframe start, VP8
+ * temporal layer, layer sync and picture id. */
+void yh_router_video_info(const yh_track_t *tr, const uint8_t *payload, size_t len,
+                          yh_pkt_info_t *pi);
 /* forward.c: writing packets for subscribers. */
 void yh_forward(yh_worker_t *w, yh_sub_t *sub, int layer, const uint8_t *pkt,
                 const yh_rtp_hdr_t *h, const yh_pkt_info_t *pi);

@@ -240,10 +240,26 @@ static void test_forwarding(void **state)
      * at its next packet, and f keeps flowing until it comes. */
     while (recv_rtcp(&a, YH_RTCP_PSFB, 1, 100))
         ; /* earlier requests */
+    /* f and q go on (f forwarded; f first, or for a moment q alone would
+     * be arriving and the target) until q's keyframe is too old to start
+     * from (test_sfu_switch covers the switch that does). */
+    for (int i = 1; i <= 6; i++) {
+        uv_sleep(100);
+        publish_layer(&a, 2, (uint16_t)(3000 + i), 270000u + 3000u * (unsigned)i,
+                      (uint16_t)(300 + i), 0);
+        publish_layer(&a, 0, (uint16_t)(1000 + i), 90000u + 3000u * (unsigned)i,
+                      (uint16_t)(100 + i), 0);
+        assert_true(recv_rtp(&b, &h, 1000));
+        assert_int_equal(h.ssrc, 4444);
+        assert_int_equal(b.last[h.payload_off + 6], '2');
+        assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
+        last_seq = h.seq;
+        last_pid = vp8_pid(&b, &h);
+    }
     yh_sfu_sub_set_layer(sfu, 40, 0, YH_SFU_TID_ALL);
     assert_true(recv_pli(&a, 5001, 1000));
     uint64_t asked_us = yh_now_us();
-    publish_layer(&a, 2, 3001, 273000, 301, 0);
+    publish_layer(&a, 2, 3007, 291000, 307, 0);
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(b.last[h.payload_off + 6], '2');
     assert_int_equal(h.seq, (uint16_t)(last_seq + 1));
@@ -251,9 +267,9 @@ static void test_forwarding(void **state)
     last_pid = vp8_pid(&b, &h);
     /* q's next packet asks again, held back by the request interval; the
      * keyframe then answers that too (checked below). */
-    publish_layer(&a, 0, 1001, 93000, 101, 0);
+    publish_layer(&a, 0, 1007, 111000, 107, 0);
     int held = yh_now_us() - asked_us < 300000; /* not when this process was slow */
-    publish_layer(&a, 0, 1002, 96000, 102, 1);
+    publish_layer(&a, 0, 1008, 114000, 108, 1);
     int switched = 0;
     while (!switched && recv_rtp(&b, &h, 1000)) {
         if (h.ssrc != 4444)
@@ -279,11 +295,11 @@ static void test_forwarding(void **state)
     /* A packet late from the publisher (its retransmission after uplink
      * loss) goes out in its place, and a copy on the RTX stream follows:
      * the subscriber has waited for it a while already. */
-    publish_layer(&a, 0, 1004, 102000, 104, 0);
+    publish_layer(&a, 0, 1010, 120000, 110, 0);
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(h.ssrc, 4444);
     uint16_t after_gap = h.seq;
-    publish_layer(&a, 0, 1003, 99000, 103, 0);
+    publish_layer(&a, 0, 1009, 117000, 109, 0);
     assert_true(recv_rtp(&b, &h, 1000));
     assert_int_equal(h.ssrc, 4444);
     assert_int_equal(h.seq, (uint16_t)(after_gap - 1));
@@ -293,11 +309,11 @@ static void test_forwarding(void **state)
     assert_int_equal(rd_be16(b.last + h.payload_off), (uint16_t)(after_gap - 1));
     assert_false(recv_rtp(&b, &h, 200));
     if (held) /* the request held back was answered by the keyframe */
-        assert_false(recv_rtcp(&a, YH_RTCP_PSFB, 1, 800));
+        assert_false(recv_pli(&a, 5001, 800));
     /* Paused: nothing more. */
     yh_sfu_sub_set_layer(sfu, 40, -1, YH_SFU_TID_ALL);
     uv_sleep(50);
-    publish_layer(&a, 0, 1005, 105000, 105, 1);
+    publish_layer(&a, 0, 1011, 123000, 111, 1);
     assert_false(recv_rtp(&b, &h, 200));
     yh_sfu_unsubscribe(sfu, 40);
     yh_sfu_track_remove(sfu, 30);
