@@ -419,6 +419,8 @@ static int select_layer(yh_worker_t *w, yh_sub_t *sub, int layer, uint16_t seq, 
 void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe_layer)
 {
     int was = limit_of(sub);
+    if (max_layer != sub->max_layer || bwe_layer != sub->bwe_layer)
+        sub->limit_us = w->now_us;
     sub->max_layer = max_layer < -1                   ? -1
                      : max_layer >= YH_SFU_MAX_LAYERS ? YH_SFU_MAX_LAYERS - 1
                                                       : max_layer;

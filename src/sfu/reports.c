@@ -532,7 +532,6 @@ static void apply_step(yh_worker_t *w, yh_sub_t *sub, int want, uint64_t est)
         YH_LOGD("switch", "sub %u: estimate %llu kbps limits layer %d -> %d (at %d)%s%s", sub->p.id,
                 (unsigned long long)(est / 1000), sub->bwe_layer, layer, sub->cur,
                 sub->drop_now ? ", dropped now" : "", sub->wait_base ? ", base only" : "");
-        sub->limit_us = w->now_us;
         yh_forward_set_limits(w, sub, sub->max_layer, layer);
     }
 }

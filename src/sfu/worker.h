@@ -138,7 +138,7 @@ struct yh_sub {
     int up_hold;       /* rounds an upswitch waits for; grows when it flaps */
     uint64_t up_us, down_us; /* last estimate-driven switch up, down */
     uint64_t paused_us; /* when the estimate paused the video */
-    uint64_t limit_us;  /* when the estimate last changed bwe_layer (traced) */
+    uint64_t limit_us;  /* when a layer limit last changed (traced) */
     int need_keyframe; /* resume only at a keyframe (after a pause) */
     int drop_now;      /* the current layer alone exceeds the estimate */
     int replaying;     /* a switch is replaying a keyframe (forward.c) */
@@ -251,7 +251,8 @@ int yh_forward_queue_standing(const yh_tp_t *tp);
 unsigned yh_forward_padding(yh_worker_t *w, yh_sub_t *sub, unsigned n);
 /* Sets the receiver's and the estimate's layer limits; pausing (either at
  * -1) makes the video resume later at a keyframe with continuous numbers.
- * A switch this makes asks for its keyframe at once. */
+ * A switch this makes starts at once from a recent keyframe of the target
+ * layer (switches down), or asks for one at once. */
 void yh_forward_set_limits(yh_worker_t *w, yh_sub_t *sub, int max_layer, int bwe_layer);
 /* The fewest temporal layers of a simulcast layer that still make about 7
  * frames a second (a TID; the top one when none fewer do). */
