@@ -344,14 +344,14 @@ static int replay_keyframe(yh_worker_t *w, yh_sub_t *sub, int layer, uint16_t en
     if (sub->replaying || !L->has_key || !L->rtx || sub->cur < 0 || layer >= sub->cur ||
         w->now_us - L->key_us > REPLAY_MAX_AGE_US || !n || n > REPLAY_MAX_PACKETS)
         return 0;
-    for (uint16_t i = 0; i < n; i++)
-        if (yh_rtxbuf_get(L->rtx, (uint16_t)(L->key_seq + i), &pkt, &len, &at) < 0)
-            return 0; /* a hole the publisher has not filled yet */
     if (yh_rtxbuf_get(L->rtx, L->key_seq, &pkt, &len, &at) < 0 || yh_rtp_parse(pkt, len, &h) < 0)
         return 0;
     yh_router_video_info(tr, pkt + h.payload_off, h.payload_len, &pi);
     if (!pi.keyframe)
         return 0;
+    for (uint16_t i = 1; i < n; i++)
+        if (yh_rtxbuf_get(L->rtx, (uint16_t)(L->key_seq + i), &pkt, &len, &at) < 0)
+            return 0; /* a hole the publisher has not filled yet */
     sub->replaying = 1;
     for (uint16_t i = 0; i < n; i++) {
         if (yh_rtxbuf_get(L->rtx, (uint16_t)(L->key_seq + i), &pkt, &len, &at) < 0 ||

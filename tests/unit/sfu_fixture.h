@@ -236,8 +236,10 @@ static __attribute__((unused)) int recv_srtcp(client_t *a, int ms, size_t *len)
     return 0;
 }
 
-/* Waits for an RTCP packet of type `pt` (feedback format `fmt`) at `a`. */
-static __attribute__((unused)) int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
+/* Waits for an RTCP packet at `a` that `match` accepts; every packet of
+ * each compound datagram is offered, with `arg`. */
+static __attribute__((unused)) int
+recv_rtcp_match(client_t *a, int ms, int (*match)(const yh_rtcp_pkt_t *p, void *arg), void *arg)
 {
     size_t len;
     while (recv_srtcp(a, ms, &len)) {
@@ -245,10 +247,23 @@ static __attribute__((unused)) int recv_rtcp(client_t *a, uint8_t pt, uint8_t fm
         yh_rtcp_pkt_t p;
         yh_rtcp_iter_init(&it, a->last, len);
         while (yh_rtcp_next(&it, &p) == 1)
-            if (p.pt == pt && p.count == fmt)
+            if (match(&p, arg))
                 return 1;
     }
     return 0;
+}
+
+static __attribute__((unused)) int rtcp_type_is(const yh_rtcp_pkt_t *p, void *arg)
+{
+    const uint8_t *want = arg;
+    return p->pt == want[0] && p->count == want[1];
+}
+
+/* Waits for an RTCP packet of type `pt` (feedback format `fmt`) at `a`. */
+static __attribute__((unused)) int recv_rtcp(client_t *a, uint8_t pt, uint8_t fmt, int ms)
+{
+    uint8_t want[2] = {pt, fmt};
+    return recv_rtcp_match(a, ms, rtcp_type_is, want);
 }
 
 static __attribute__((unused)) void send_rtcp(client_t *c, uint8_t *pkt, size_t len)

@@ -7,25 +7,34 @@
  */
 #include "sfu_fixture.h"
 
+/* The receiver report block wanted: its SSRC, and its fraction lost once
+ * found (-1 before). */
+typedef struct {
+    uint32_t ssrc;
+    int lost;
+} rr_want_t;
+
+static int rr_block(const yh_rtcp_pkt_t *p, void *arg)
+{
+    rr_want_t *want = arg;
+    yh_rtcp_rr_t rr;
+    if (p->pt != YH_RTCP_RR || yh_rtcp_parse_rr(p, &rr) < 0)
+        return 0;
+    for (uint8_t i = 0; i < rr.n_reports; i++)
+        if (rr.reports[i].ssrc == want->ssrc) {
+            want->lost = rr.reports[i].fraction_lost;
+            return 1;
+        }
+    return 0;
+}
+
 /* Waits for a receiver report at `a` with a block for `ssrc`; returns its
  * fraction lost, or -1. */
 static int recv_rr_lost(client_t *a, uint32_t ssrc, int ms)
 {
-    size_t len;
-    while (recv_srtcp(a, ms, &len)) {
-        yh_rtcp_iter_t it;
-        yh_rtcp_pkt_t p;
-        yh_rtcp_rr_t rr;
-        yh_rtcp_iter_init(&it, a->last, len);
-        while (yh_rtcp_next(&it, &p) == 1) {
-            if (p.pt != YH_RTCP_RR || yh_rtcp_parse_rr(&p, &rr) < 0)
-                continue;
-            for (uint8_t i = 0; i < rr.n_reports; i++)
-                if (rr.reports[i].ssrc == ssrc)
-                    return rr.reports[i].fraction_lost;
-        }
-    }
-    return -1;
+    rr_want_t want = {ssrc, -1};
+    recv_rtcp_match(a, ms, rr_block, &want);
+    return want.lost;
 }
 
 /* A simulcast VP8 packet of layer `l` (SSRC 5001 + l) with MID and RID
@@ -53,22 +62,18 @@ static void publish_layer(client_t *a, int l, uint16_t seq, uint32_t ts, uint16_
     cl_send(a, pkt, len);
 }
 
+static int pli_for(const yh_rtcp_pkt_t *p, void *arg)
+{
+    yh_rtcp_fb_t fb;
+    return p->pt == YH_RTCP_PSFB && p->count == 1 && yh_rtcp_parse_pli(p, &fb) == 0 &&
+           fb.media_ssrc == *(const uint32_t *)arg;
+}
+
 /* Whether a PLI (RFC 4585 6.3.1) for `ssrc` reaches the publisher within
  * `ms`; other RTCP on the way is skipped. */
 static int recv_pli(client_t *a, uint32_t ssrc, int ms)
 {
-    size_t len;
-    while (recv_srtcp(a, ms, &len)) {
-        yh_rtcp_iter_t it;
-        yh_rtcp_pkt_t p;
-        yh_rtcp_fb_t fb;
-        yh_rtcp_iter_init(&it, a->last, len);
-        while (yh_rtcp_next(&it, &p) == 1)
-            if (p.pt == YH_RTCP_PSFB && p.count == 1 && yh_rtcp_parse_pli(&p, &fb) == 0 &&
-                fb.media_ssrc == ssrc)
-                return 1;
-    }
-    return 0;
+    return recv_rtcp_match(a, ms, pli_for, &ssrc);
 }
 
 static uint16_t vp8_pid(const client_t *b, const yh_rtp_hdr_t *h)
