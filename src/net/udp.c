@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "net/addr.h"
@@ -27,6 +28,8 @@ int yh_udp_open(yh_udp_t *u, const char *ip, uint16_t port)
      * bytes): besides being right for media, a DF datagram on an
      * unconnected socket gets IP ID 0 instead of a hashed per-destination
      * ID, which was ~6 % of the send path in perf. */
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     int pmtu = IP_PMTUDISC_PROBE;
     if (ss.ss_family == AF_INET)
         setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
@@ -48,6 +51,7 @@ int yh_udp_open(yh_udp_t *u, const char *ip, uint16_t port)
         u->rmsg[i].msg_hdr.msg_iov = &u->riov[i];
         u->rmsg[i].msg_hdr.msg_iovlen = 1;
         u->rmsg[i].msg_hdr.msg_name = &u->raddr[i];
+        u->rmsg[i].msg_hdr.msg_control = u->rctl[i].buf;
         u->smsg[i].msg_hdr.msg_iov = &u->siov[i];
         u->smsg[i].msg_hdr.msg_iovlen = 1;
         u->smsg[i].msg_hdr.msg_name = &u->saddr[i];
@@ -68,14 +72,34 @@ int yh_udp_recv(yh_udp_t *u)
     for (unsigned i = 0; i < YH_UDP_BATCH; i++) {
         u->rmsg[i].msg_hdr.msg_namelen = sizeof u->raddr[i];
         u->rmsg[i].msg_hdr.msg_flags = 0;
+        u->rmsg[i].msg_hdr.msg_controllen = sizeof u->rctl[i].buf;
     }
     int n = recvmmsg(u->fd, u->rmsg, YH_UDP_BATCH, MSG_DONTWAIT, NULL);
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : YH_EIO;
     u->stats.rx_batches++;
     u->stats.rx_packets += (uint64_t)n;
-    for (int i = 0; i < n; i++)
+    /* The kernel stamps on CLOCK_REALTIME; one offset per batch maps the
+     * stamps to the monotonic clock. */
+    uint64_t now = yh_now_us();
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    int64_t rt_now = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+    for (int i = 0; i < n; i++) {
         u->stats.rx_bytes += u->rmsg[i].msg_len;
+        u->rx_us[i] = now;
+        struct msghdr *m = &u->rmsg[i].msg_hdr;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+                continue;
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            int64_t age = rt_now - ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+            /* A wall-clock step between the stamp and now: keep `now`. */
+            if (age >= 0 && age < 1000000)
+                u->rx_us[i] = now - (uint64_t)age;
+        }
+    }
     return n;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define YH_UDP_BATCH 64
 #define YH_UDP_BUFSZ 2048
@@ -27,6 +28,15 @@ typedef struct yh_udp {
     struct iovec riov[YH_UDP_BATCH];
     struct sockaddr_storage raddr[YH_UDP_BATCH];
     uint8_t rbuf[YH_UDP_BATCH][YH_UDP_BUFSZ];
+    /* When each datagram reached the socket, on yh_now_us's clock: the
+     * kernel's receive timestamp (SO_TIMESTAMPNS), or the time of the
+     * recvmmsg when there is none. Arrival times reported to senders
+     * (TWCC) must not include how long the datagram waited to be read. */
+    uint64_t rx_us[YH_UDP_BATCH];
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+    } rctl[YH_UDP_BATCH];
     /* Send side: slots [0, nsend) are committed and wait for a flush. */
     struct mmsghdr smsg[YH_UDP_BATCH];
     struct iovec siov[YH_UDP_BATCH];

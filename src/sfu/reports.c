@@ -693,6 +693,16 @@ static void log_drops(yh_worker_t *w)
     w->logged_red = w->dropped_red;
 }
 
+/* How late the worker read datagrams: TWCC reports the kernel's arrival
+ * times, so a busy worker does not look like a queue to the publishers. */
+static void log_lag(yh_worker_t *w)
+{
+    if (w->rx_lag_max_us >= 5000)
+        YH_LOGD("sfu", "longest wait to be read in the last second: %llu us",
+                (unsigned long long)w->rx_lag_max_us);
+    w->rx_lag_max_us = 0;
+}
+
 /* An allocation round when one is due, or when the estimate fell by a
  * quarter since the last: a new bottleneck is acted on at once, as the
  * next round could be half a second of queueing away. */
@@ -739,6 +749,7 @@ void yh_router_tick(yh_worker_t *w)
     if (report_due) {
         w->last_report_us = w->now_us;
         log_drops(w);
+        log_lag(w);
     }
     for (size_t i = 0; i < w->tp_list.n; i++) {
         yh_tp_t *tp = w->tp_list.items[i];

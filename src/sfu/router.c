@@ -281,7 +281,7 @@ static void on_rtp(yh_worker_t *w, yh_tp_t *tp, const uint8_t *buf, size_t len)
     uint16_t tseq;
     if (tp->rec && tp->p.ext.twcc && yh_rtp_ext_find(buf, &h, tp->p.ext.twcc, &d, &dl) == 0 &&
         yh_rtp_ext_twcc_seq(d, dl, &tseq) == 0)
-        yh_twcc_rec_add(tp->rec, tseq, w->now_us);
+        yh_twcc_rec_add(tp->rec, tseq, w->rx_us);
     int layer = 0, rtx = 0;
     yh_track_t *tr = classify(tp, buf, &h, &layer, &rtx);
     if (!tr)

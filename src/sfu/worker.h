@@ -218,6 +218,8 @@ typedef struct yh_worker {
     yh_vec_t tp_list;
     uint64_t now_us;
     uint64_t now_ntp; /* wall clock of now_us, for abs-send-time */
+    uint64_t rx_us;   /* when the datagram being handled reached the socket */
+    uint64_t rx_lag_max_us; /* longest wait to be read since the last log */
     uint64_t last_twcc_us, last_report_us, last_level_us, last_alloc_us, last_rate_us;
     yh_rtcp_twcc_pkt_t *twcc_scratch; /* YH_RTCP_MAX_TWCC entries, for parsing */
     int stopping;
