@@ -372,7 +372,18 @@ static void write_exts(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_pu
     }
 }
 
-static void write_codec(yh_sdp_buf_t *b, const yh_sdp_codec_t *k)
+/* Where a publisher's send-side estimate starts (libwebrtc reads
+ * x-google-start-bitrate from the answer's video fmtp; other browsers
+ * ignore it). libwebrtc's own start is 300 kbps, and it gets past that
+ * quickly only when its first probe succeeds; when the probe failed on a
+ * busy machine (no probe burst reached the server) the estimate grew about
+ * 8 % a second, and a camera stayed on its lowest simulcast layer for
+ * over 30 s. From 1 Mbps the three layers
+ * of a 540p camera start at once; a slower uplink brings the estimate
+ * down within a second from the first feedback. */
+#define PUB_START_KBPS 1000
+
+static void write_codec(yh_sdp_buf_t *b, const yh_sdp_codec_t *k, int video)
 {
     if (k->channels > 1)
         yh_sdp__line(b, "a=rtpmap:%u %s/%u/%u", (unsigned)k->pt, k->name, (unsigned)k->clock,
@@ -380,7 +391,10 @@ static void write_codec(yh_sdp_buf_t *b, const yh_sdp_codec_t *k)
     else
         yh_sdp__line(b, "a=rtpmap:%u %s/%u", (unsigned)k->pt, k->name, (unsigned)k->clock);
     write_fb(b, k->pt, k->fb);
-    if (k->fmtp[0])
+    if (video)
+        yh_sdp__line(b, "a=fmtp:%u %s%sx-google-start-bitrate=%u", (unsigned)k->pt, k->fmtp,
+                     k->fmtp[0] ? ";" : "", PUB_START_KBPS);
+    else if (k->fmtp[0])
         yh_sdp__line(b, "a=fmtp:%u %s", (unsigned)k->pt, k->fmtp);
 }
 
@@ -420,7 +434,7 @@ static void write_media(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_p
         if (red)
             yh_sdp__line(b, "a=fmtp:%u %s", (unsigned)pm->red_pt, red->fmtp);
     }
-    write_codec(b, &pm->codec);
+    write_codec(b, &pm->codec, m->kind == YH_SDP_KIND_VIDEO);
     if (pm->rtx_pt) {
         yh_sdp__line(b, "a=rtpmap:%u rtx/90000", (unsigned)pm->rtx_pt);
         yh_sdp__line(b, "a=fmtp:%u apt=%u", (unsigned)pm->rtx_pt, (unsigned)pm->codec.pt);

@@ -46,6 +46,13 @@ static void test_negotiate_chrome(void **state)
     assert_null(strstr(f->text, "rtx"));
     assert_null(strstr(f->text, "a=ssrc"));
     assert_true(f->back.media[1].rtcp_rsize);
+    /* Chromium's send-side estimate starts at 1 Mbps: VP8 has no fmtp of
+     * its own, so the parameter is the whole line; audio gets none. */
+    assert_non_null(strstr(f->text, "a=fmtp:96 x-google-start-bitrate=1000\r\n"));
+    assert_string_equal(bv->codecs[0].fmtp, "x-google-start-bitrate=1000");
+    const char *start = strstr(f->text, "x-google-start-bitrate");
+    assert_true(start > strstr(f->text, "m=video"));
+    assert_null(strstr(start + 1, "x-google-start-bitrate"));
 
     /* The server may also choose to be the DTLS client. */
     yh_sdp_local_t act = local;
@@ -141,7 +148,7 @@ static void test_negotiate_h264(void **state)
     assert_string_equal(f->pub.media[1].codec.name, "H264");
     assert_int_equal(yh_sdp_h264_match(f->back.media[1].codecs[0].fmtp), 2);
     assert_non_null(strstr(f->text, "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;"
-                                    "profile-level-id=42e01f\r\n"));
+                                    "profile-level-id=42e01f;x-google-start-bitrate=1000\r\n"));
     char *no_cb = subst(no_vp8, "profile-level-id=42e01f", "profile-level-id=640c1f");
     negotiate_ok(f, no_cb);
     assert_int_equal(f->pub.media[1].codec.pt, 102); /* 42001f, pm=1 */
