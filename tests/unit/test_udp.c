@@ -35,6 +35,18 @@ static void test_rx_time_is_arrival(void **state)
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(u->port)};
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
+    /* Linux turns receive stamping on in deferred work when the first
+     * socket asks for it; until then a datagram is stamped when it is
+     * read. Wait (bounded) until one is stamped when it came. */
+    int stamping = 0;
+    for (int i = 0; i < 200 && !stamping; i++) {
+        assert_int_equal(sendto(fd, "w", 1, 0, (struct sockaddr *)&to, sizeof to), 1);
+        sleep_ms(5);
+        assert_int_equal(yh_udp_recv(u), 1);
+        stamping = yh_now_us() - u->rx_us[0] >= 4000;
+    }
+    assert_true(stamping);
+
     uint64_t before = yh_now_us();
     for (int i = 0; i < 3; i++) {
         uint8_t b[100];
