@@ -21,9 +21,19 @@ int yh_udp_open(yh_udp_t *u, const char *ip, uint16_t port)
     int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return YH_EIO;
+    /* Room for bursts while the worker is busy. SO_RCVBUF is capped at
+     * net.core.rmem_max (208 KiB on a stock kernel: about 90 datagrams);
+     * the FORCE variants pass the cap when the server may (root or
+     * CAP_NET_ADMIN). */
     int size = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    int got = 0;
+    socklen_t gl = sizeof got;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got < size)
+        YH_LOGW("udp", "receive buffer %d bytes (wanted %d): raise net.core.rmem_max", got, size);
     /* Don't-fragment on, path MTU ignored (media packets stay under 1300
      * bytes): besides being right for media, a DF datagram on an
      * unconnected socket gets IP ID 0 instead of a hashed per-destination
