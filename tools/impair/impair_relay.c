@@ -242,6 +242,16 @@ static void client_close(yh_impair_relay_t *r, client_t *c);
 
 /* A new client with its own upstream socket, or NULL when the table is full
  * or the socket cannot be opened. */
+/* Socket buffers as the server's: with the default (about 90 datagrams)
+ * a relay kept off the CPU for a moment would add loss nobody asked for. */
+static void big_buffers(uv_udp_t *h)
+{
+    int size = 4 << 20;
+    uv_recv_buffer_size((uv_handle_t *)h, &size);
+    size = 4 << 20;
+    uv_send_buffer_size((uv_handle_t *)h, &size);
+}
+
 static client_t *client_open(yh_impair_relay_t *r, const struct sockaddr *a)
 {
     if (r->free_client < 0)
@@ -265,8 +275,10 @@ static client_t *client_open(yh_impair_relay_t *r, const struct sockaddr *a)
     c->next = r->buckets[b];
     r->buckets[b] = (int32_t)(c - r->clients);
     r->n_clients++;
-    if (uv_udp_bind(&c->sock, (const struct sockaddr *)&any, 0) ||
-        uv_udp_recv_start(&c->sock, on_alloc_client, on_client_recv)) {
+    int bound = uv_udp_bind(&c->sock, (const struct sockaddr *)&any, 0) == 0;
+    if (bound)
+        big_buffers(&c->sock);
+    if (!bound || uv_udp_recv_start(&c->sock, on_alloc_client, on_client_recv)) {
         client_close(r, c);
         return NULL;
     }
@@ -486,7 +498,10 @@ static int udp_open(yh_impair_relay_t *r, uv_udp_t *h, const struct sockaddr_sto
         return YH_EIO;
     h->data = r;
     r->open_handles++;
-    if (uv_udp_bind(h, (const struct sockaddr *)at, 0) || uv_udp_recv_start(h, alloc, recv))
+    if (uv_udp_bind(h, (const struct sockaddr *)at, 0))
+        return YH_EIO;
+    big_buffers(h);
+    if (uv_udp_recv_start(h, alloc, recv))
         return YH_EIO;
     return 0;
 }
