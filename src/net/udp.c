@@ -34,12 +34,13 @@ int yh_udp_open(yh_udp_t *u, const char *ip, uint16_t port)
     socklen_t gl = sizeof got;
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got < size)
         YH_LOGW("udp", "receive buffer %d bytes (wanted %d): raise net.core.rmem_max", got, size);
+    /* The kernel's receive time of each datagram (yh_udp_recv). */
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     /* Don't-fragment on, path MTU ignored (media packets stay under 1300
      * bytes): besides being right for media, a DF datagram on an
      * unconnected socket gets IP ID 0 instead of a hashed per-destination
      * ID, which was ~6 % of the send path in perf. */
-    int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     int pmtu = IP_PMTUDISC_PROBE;
     if (ss.ss_family == AF_INET)
         setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);

@@ -240,8 +240,6 @@ static void on_client_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const st
                            unsigned flags);
 static void client_close(yh_impair_relay_t *r, client_t *c);
 
-/* A new client with its own upstream socket, or NULL when the table is full
- * or the socket cannot be opened. */
 /* Socket buffers as the server's: with the default (about 90 datagrams)
  * a relay kept off the CPU for a moment would add loss nobody asked for. */
 static void big_buffers(uv_udp_t *h)
@@ -252,6 +250,8 @@ static void big_buffers(uv_udp_t *h)
     uv_send_buffer_size((uv_handle_t *)h, &size);
 }
 
+/* A new client with its own upstream socket, or NULL when the table is full
+ * or the socket cannot be opened. */
 static client_t *client_open(yh_impair_relay_t *r, const struct sockaddr *a)
 {
     if (r->free_client < 0)
