@@ -377,8 +377,8 @@ static void write_exts(yh_sdp_buf_t *b, const yh_sdp_media_t *m, const yh_sdp_pu
  * ignore it). libwebrtc's own start is 300 kbps, and it gets past that
  * quickly only when its first probe succeeds; when the probe failed on a
  * busy machine (no probe burst reached the server) the estimate grew
- * about 8 % a second, and a camera stayed on its lowest simulcast layer
- * for over 30 s. From 1 Mbps the three layers of a 540p camera start at
+ * about 8 % a second, and a camera's top simulcast layer came 32 s after
+ * the join. From 1 Mbps the three layers of a 540p camera start at
  * once. On a slower uplink the first feedback shows a queue, and the
  * delay-based estimate comes down from there (not measured here). */
 #define PUB_START_KBPS 1000
