@@ -522,7 +522,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
             break;
         yh_worker_clock(w);
         for (int i = 0; i < n; i++) {
-            w->rx_us = w->udp->rx_us[i] < w->now_us ? w->udp->rx_us[i] : w->now_us;
+            w->rx_us = w->udp->rx_us[i]; /* never after now_us: read before the clock */
             if (w->now_us - w->rx_us > w->rx_lag_max_us)
                 w->rx_lag_max_us = w->now_us - w->rx_us;
             yh_router_datagram(w, w->udp->rbuf[i], w->udp->rmsg[i].msg_len,
